@@ -1,0 +1,154 @@
+/**
+ * Durable domain events over @moleculer/channels.
+ *
+ * - cluster: NATS JetStream (the same server as the transporter). Streams are created before the first
+ *   publish, new consumer groups start from the first retained message (deliver_policy "all"), failed
+ *   handlers are redelivered with exponential back-off and then moved to a dead-letter stream;
+ * - embedded: the in-process adapter (Moleculer balanced events), with in-process retries and back-off.
+ */
+import { Adapters, Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import type { Middleware, ServiceBroker, Context } from "moleculer";
+import type { AppConfig } from "./index";
+
+/** What a service declares under its `channels` key. */
+export interface ChannelHandlerSchema<P = unknown> {
+	group?: string;
+	maxInFlight?: number;
+	maxRetries?: number;
+	handler(ctx: Context<P>, raw?: unknown): Promise<void> | void;
+}
+
+export type ChannelHandler = (ctx: Context<unknown>, raw?: unknown) => Promise<void>;
+
+type ChannelMiddleware = Middleware & {
+	localChannel?: (next: ChannelHandler, chan: { name: string; group: string }) => ChannelHandler;
+};
+
+/** The part of the channels adapter the outbox relay relies on. */
+interface ChannelAdapter {
+	connected: boolean;
+	stopping?: boolean;
+	createStream?: (streamName: string, subjects: string[], opts: object) => Promise<unknown>;
+}
+
+interface ChannelBroker {
+	sendToChannel(name: string, payload: unknown, opts?: PublishOptions): Promise<void>;
+	channelAdapter: ChannelAdapter;
+}
+
+export interface PublishOptions {
+	/** JetStream de-duplication id: the event id. */
+	msgID?: string;
+	headers?: Record<string, string>;
+}
+
+function hasChannels(broker: ServiceBroker | ChannelBroker): broker is ChannelBroker {
+	return "sendToChannel" in broker && "channelAdapter" in broker;
+}
+
+export class ChannelNotReadyError extends Error {
+	constructor(reason: string) {
+		super(`Channel adapter cannot publish: ${reason}`);
+		this.name = "ChannelNotReadyError";
+	}
+}
+
+const ensuredStreams = new WeakMap<object, Set<string>>();
+
+/**
+ * Publishes one message and resolves only when the adapter accepted it. A publish the adapter would skip
+ * silently (stopping, not connected) is an error here, so the caller never counts it as published.
+ */
+export async function publishToChannel(broker: ServiceBroker, channel: string, payload: unknown, opts: PublishOptions): Promise<void> {
+	if (!hasChannels(broker)) throw new ChannelNotReadyError("the channels middleware is not installed");
+	const adapter = broker.channelAdapter;
+	if (!adapter.connected || adapter.stopping) throw new ChannelNotReadyError(adapter.stopping ? "stopping" : "not connected");
+	if (adapter.createStream) {
+		// JetStream answers "no responders" to a publish on a subject no stream captures yet.
+		let known = ensuredStreams.get(adapter);
+		if (!known) ensuredStreams.set(adapter, (known = new Set()));
+		if (!known.has(channel)) {
+			await adapter.createStream(channel.split(".").join("_"), [channel], {});
+			known.add(channel);
+		}
+	}
+	if (adapter.stopping) throw new ChannelNotReadyError("stopping");
+	await broker.sendToChannel(channel, payload, opts);
+}
+
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+	return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+interface JetStreamMessage {
+	nak(delayMs?: number): void;
+	info: { redeliveryCount: number };
+}
+
+function isJetStreamMessage(raw: unknown): raw is JetStreamMessage {
+	return typeof raw === "object" && raw !== null && "nak" in raw && "info" in raw;
+}
+
+const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+
+/**
+ * Retry with back-off for channel handlers.
+ * JetStream: the message is NAK'ed with a growing delay (the adapter then counts redeliveries and moves
+ * the message to the dead-letter stream after `maxRetries`). In-process adapter: retried in place.
+ */
+export function channelRetryMiddleware(settings: AppConfig["channels"]): ChannelMiddleware {
+	return {
+		name: "ChannelRetry",
+		localChannel(next, chan) {
+			return async (ctx, raw) => {
+				if (isJetStreamMessage(raw)) {
+					try {
+						return await next(ctx, raw);
+					} catch (err) {
+						const attempt = raw.info.redeliveryCount;
+						if (attempt < settings.maxRetries) raw.nak(backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs));
+						throw err;
+					}
+				}
+				for (let attempt = 1; ; attempt++) {
+					try {
+						return await next(ctx, raw);
+					} catch (err) {
+						if (attempt > settings.maxRetries) {
+							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): giving up after ${attempt} attempts; message dead-lettered to the log`, ctx.params, err);
+							throw err;
+						}
+						await sleep(backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs));
+					}
+				}
+			};
+		}
+	};
+}
+
+export function channelsMiddleware(cfg: AppConfig): Middleware {
+	const common = {
+		maxInFlight: cfg.channels.maxInFlight,
+		maxRetries: cfg.channels.maxRetries,
+		deadLettering: { enabled: true, queueName: cfg.channels.deadLetterQueue }
+	};
+	const adapter = cfg.natsUrl
+		? new Adapters.NATS({
+				...common,
+				nats: {
+					url: cfg.natsUrl,
+					connectionOptions: { maxReconnectAttempts: -1 },
+					consumerOptions: { config: { deliver_policy: "all" } }
+				}
+		  })
+		: new Adapters.Fake({ ...common, deadLettering: { enabled: false } });
+	return ChannelsMiddleware({
+		// The generated typings list only config objects, while the middleware also takes an adapter instance.
+		adapter: adapter as unknown as string,
+		schemaProperty: "channels",
+		sendMethodName: "sendToChannel",
+		adapterPropertyName: "channelAdapter",
+		channelHandlerTrigger: "emitLocalChannelHandler",
+		context: true
+	});
+}

@@ -1,0 +1,168 @@
+/**
+ * The one place where the environment is read. Everything else receives typed settings from here.
+ *
+ * A variable that names a server (TRANSPORTER, MONGO_URI, REDIS_URL) switches the matching part from its
+ * embedded default to that server; a malformed value is a start-up error naming the variable.
+ */
+
+export interface PaymentSimulation {
+	/** Uniform latency injected into every payment, [min, max] ms; [0, 0] = none. */
+	latencyMs: [number, number];
+	/** Amounts above this are declined (0 = no limit). Amounts <= 0 are always declined. */
+	declineAbove: number;
+}
+
+export interface ResilienceSettings {
+	/** Caller-side timeout of the synchronous order -> payment call (ms). */
+	paymentTimeoutMs: number;
+	/** Seconds a client is told to wait (Retry-After) when a dependency is overloaded or down. */
+	retryAfterSeconds: number;
+	circuitBreaker: {
+		threshold: number;
+		windowTime: number;
+		minRequestCount: number;
+		halfOpenTime: number;
+	};
+	/** Concurrency guard on the payment action (bulkhead): in flight + waiting. */
+	paymentBulkhead: { concurrency: number; maxQueueSize: number };
+	/** Broker-wide default request timeout (ms). */
+	requestTimeoutMs: number;
+	/** Retries for idempotent calls only (reads). */
+	readRetries: number;
+}
+
+export interface ChannelSettings {
+	/** Messages a consumer handles at once. */
+	maxInFlight: number;
+	/** Redeliveries before a message goes to the dead-letter stream. */
+	maxRetries: number;
+	/** First back-off delay (ms) before a failed message is redelivered; doubles each time. */
+	backoffBaseMs: number;
+	backoffMaxMs: number;
+	deadLetterQueue: string;
+}
+
+export interface AppConfig {
+	nodeID: string | undefined;
+	namespace: string;
+	port: number;
+	/** undefined = embedded (no transporter, all contexts in one process). */
+	transporter: string | undefined;
+	/** NATS URL used by the channels adapter (JetStream) when the transporter is NATS. */
+	natsUrl: string | undefined;
+	mongoUri: string | undefined;
+	redisUrl: string | undefined;
+	/** NeDB files directory, or ":memory:" to keep aggregates in memory. */
+	dataDir: string;
+	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+	logFormat: "short" | "json";
+	outboxSweepMs: number;
+	/** How long a placement may stay PaymentPending before it is closed as failed (ms). */
+	pendingPlacementTimeoutMs: number;
+	/** Services that must be discovered before the gateway reports ready. */
+	requiredServices: string[];
+	resilience: ResilienceSettings;
+	channels: ChannelSettings;
+	payment: PaymentSimulation;
+}
+
+export class ConfigError extends Error {
+	constructor(variable: string, problem: string) {
+		super(`Configuration error in ${variable}: ${problem}`);
+		this.name = "ConfigError";
+	}
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+	const raw = env[name];
+	if (raw === undefined || raw === "") return fallback;
+	const value = Number(raw);
+	if (!Number.isFinite(value) || value < min) throw new ConfigError(name, `expected a number >= ${min}, got "${raw}"`);
+	return value;
+}
+
+function url(env: Env, name: string, schemes: string[]): string | undefined {
+	const raw = env[name];
+	if (raw === undefined || raw === "") return undefined;
+	let parsed: URL;
+	try {
+		parsed = new URL(raw.split(",")[0]);
+	} catch {
+		throw new ConfigError(name, `"${raw}" is not a URL`);
+	}
+	const scheme = parsed.protocol.replace(/:$/, "");
+	if (!schemes.includes(scheme)) throw new ConfigError(name, `scheme "${scheme}" is not one of ${schemes.join(", ")}`);
+	return raw;
+}
+
+function range(env: Env, name: string): [number, number] {
+	const raw = env[name];
+	if (raw === undefined || raw === "" || raw === "0") return [0, 0];
+	const m = /^(\d+)(?:-(\d+))?$/.exec(raw.trim());
+	if (!m) throw new ConfigError(name, `expected "MIN-MAX" milliseconds, got "${raw}"`);
+	const min = Number(m[1]);
+	const max = m[2] === undefined ? min : Number(m[2]);
+	if (max < min) throw new ConfigError(name, `MAX is below MIN in "${raw}"`);
+	return [min, max];
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+	const raw = env[name];
+	if (raw === undefined || raw === "") return fallback;
+	if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${raw}"`);
+	return raw as T;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+	const transporter = url(env, "TRANSPORTER", ["nats"]);
+	return {
+		nodeID: env.NODE_ID || undefined,
+		namespace: env.NAMESPACE || "",
+		port: int(env, "PORT", 3000),
+		transporter,
+		natsUrl: transporter,
+		mongoUri: url(env, "MONGO_URI", ["mongodb", "mongodb+srv"]),
+		redisUrl: url(env, "REDIS_URL", ["redis", "rediss"]),
+		dataDir: env.DATA_DIR || "./data",
+		logLevel: oneOf(env, "LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace"] as const, "info"),
+		logFormat: oneOf(env, "LOG_FORMAT", ["short", "json"] as const, transporter ? "json" : "short"),
+		outboxSweepMs: int(env, "OUTBOX_SWEEP_MS", 1000, 50),
+		pendingPlacementTimeoutMs: int(env, "PENDING_PLACEMENT_TIMEOUT_MS", 30000, 1000),
+		requiredServices: (env.REQUIRED_SERVICES || "")
+			.split(",")
+			.map(s => s.trim())
+			.filter(Boolean),
+		resilience: {
+			paymentTimeoutMs: int(env, "PAYMENT_TIMEOUT_MS", 610, 1),
+			retryAfterSeconds: int(env, "RETRY_AFTER_SECONDS", 5, 1),
+			circuitBreaker: {
+				threshold: int(env, "CB_THRESHOLD", 0.5),
+				windowTime: int(env, "CB_WINDOW_SECONDS", 10, 1),
+				minRequestCount: int(env, "CB_MIN_REQUESTS", 20, 1),
+				halfOpenTime: int(env, "CB_HALF_OPEN_MS", 3000, 100)
+			},
+			paymentBulkhead: {
+				concurrency: int(env, "PAYMENT_CONCURRENCY", 50, 1),
+				maxQueueSize: int(env, "PAYMENT_QUEUE", 100, 0)
+			},
+			requestTimeoutMs: int(env, "REQUEST_TIMEOUT_MS", 5000, 1),
+			readRetries: int(env, "READ_RETRIES", 2)
+		},
+		channels: {
+			maxInFlight: int(env, "CHANNEL_MAX_IN_FLIGHT", 20, 1),
+			maxRetries: int(env, "CHANNEL_MAX_RETRIES", 5),
+			backoffBaseMs: int(env, "CHANNEL_BACKOFF_MS", 200, 1),
+			backoffMaxMs: int(env, "CHANNEL_BACKOFF_MAX_MS", 10000, 1),
+			deadLetterQueue: env.CHANNEL_DEAD_LETTER || "DEAD_LETTER"
+		},
+		payment: {
+			latencyMs: range(env, "PAYMENT_LATENCY_MS"),
+			declineAbove: int(env, "PAYMENT_DECLINE_ABOVE", 0)
+		}
+	};
+}
+
+/** The configuration of this process, read once. */
+export const config: AppConfig = loadConfig();

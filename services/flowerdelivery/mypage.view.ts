@@ -1,0 +1,106 @@
+/**
+ * MyPage read model: one row per order, folded only from events (no context's data is read).
+ * Events arrive on separate channels, so in any order: each fold only moves a status forward.
+ */
+import { ORDER_PROGRESS, type OrderStatus } from "./order.domain";
+
+export interface MyPageRow {
+	orderId: string;
+	userName?: string;
+	storeName?: string;
+	itemName?: string;
+	orderQty?: number;
+	itemPrice?: number;
+	orderStatus?: OrderStatus;
+	paymentStatus?: "Approved" | "Cancelled";
+	paymentCancelReason?: string;
+	deliveryStatus?: "Requested" | "Started" | "Completed" | "Cancelled";
+	rejectReason?: string;
+	/** Listed only once the order is established (OrderPlaced folded). */
+	placed: boolean;
+	updatedAt: string;
+}
+
+export interface MyPageEvent {
+	type: string;
+	occurredAt: string;
+	data: { orderId: string } & Record<string, unknown>;
+}
+
+const DELIVERY_PROGRESS = { Requested: 1, Started: 2, Completed: 3, Cancelled: 3 } as const;
+
+function orderStatus(current: OrderStatus | undefined, next: OrderStatus): OrderStatus {
+	if (!current) return next;
+	return ORDER_PROGRESS[next] > ORDER_PROGRESS[current] ? next : current;
+}
+
+function deliveryStatus(current: MyPageRow["deliveryStatus"], next: NonNullable<MyPageRow["deliveryStatus"]>): MyPageRow["deliveryStatus"] {
+	if (!current) return next;
+	return DELIVERY_PROGRESS[next] > DELIVERY_PROGRESS[current] ? next : current;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+/** The channels MyPage subscribes to. */
+export const MYPAGE_EVENTS = [
+	"OrderPlaced",
+	"OrderCancelled",
+	"PaymentApproved",
+	"PaymentCancelled",
+	"OrderAccepted",
+	"OrderRejected",
+	"DecorationCompleted",
+	"DeliveryRequested",
+	"DeliveryStarted",
+	"DeliveryCompleted",
+	"DeliveryCancelled"
+] as const;
+
+export function foldMyPage(row: MyPageRow | null, e: MyPageEvent): MyPageRow {
+	const r: MyPageRow = row ? { ...row } : { orderId: e.data.orderId, placed: false, updatedAt: e.occurredAt };
+	const d = e.data;
+	r.userName = r.userName ?? str(d.userName);
+	switch (e.type) {
+		case "OrderPlaced":
+			Object.assign(r, { placed: true, storeName: str(d.storeName), itemName: str(d.itemName), orderQty: num(d.qty), itemPrice: num(d.itemPrice) });
+			r.orderStatus = orderStatus(r.orderStatus, "Placed");
+			break;
+		case "OrderCancelled":
+			r.orderStatus = orderStatus(r.orderStatus, "Cancelled");
+			break;
+		case "PaymentApproved":
+			r.paymentStatus = r.paymentStatus ?? "Approved";
+			break;
+		case "PaymentCancelled":
+			r.paymentStatus = "Cancelled";
+			r.paymentCancelReason = str(d.reason);
+			break;
+		case "OrderAccepted":
+			r.orderStatus = orderStatus(r.orderStatus, "Accepted");
+			break;
+		case "OrderRejected":
+			r.orderStatus = orderStatus(r.orderStatus, "Rejected");
+			r.rejectReason = str(d.reason);
+			break;
+		case "DecorationCompleted":
+			r.orderStatus = orderStatus(r.orderStatus, "Decorated");
+			break;
+		case "DeliveryRequested":
+			r.deliveryStatus = deliveryStatus(r.deliveryStatus, "Requested");
+			break;
+		case "DeliveryStarted":
+			r.deliveryStatus = deliveryStatus(r.deliveryStatus, "Started");
+			r.orderStatus = orderStatus(r.orderStatus, "Delivering");
+			break;
+		case "DeliveryCompleted":
+			r.deliveryStatus = deliveryStatus(r.deliveryStatus, "Completed");
+			r.orderStatus = orderStatus(r.orderStatus, "Delivered");
+			break;
+		case "DeliveryCancelled":
+			r.deliveryStatus = deliveryStatus(r.deliveryStatus, "Cancelled");
+			break;
+	}
+	if (e.occurredAt > r.updatedAt) r.updatedAt = e.occurredAt;
+	return r;
+}
