@@ -1,0 +1,53 @@
+/**
+ * Broker options for every process: the embedded default (all contexts, no servers) and the cluster
+ * (one context per process over NATS) differ only by environment variables read in config/.
+ * A factory, because middlewares keep per-broker state: each broker gets its own.
+ */
+import type { BrokerOptions, Errors } from "moleculer";
+import type { AppConfig } from "./index";
+import { channelRetryMiddleware, channelsMiddleware } from "./channels";
+import { redisOptions } from "./redis";
+
+export function createBrokerOptions(config: AppConfig): BrokerOptions {
+	return {
+		namespace: config.namespace,
+		nodeID: config.nodeID,
+		logger: {
+			type: "Console",
+			options: {
+				formatter: config.logFormat === "json" ? "json" : "short",
+				colors: config.logFormat !== "json",
+				objectPrinter: config.logFormat === "json" ? undefined : null
+			}
+		},
+		logLevel: config.logLevel,
+		transporter: config.transporter ? { type: "NATS", options: { url: config.transporter } } : null,
+		serializer: "JSON",
+		cacher: config.redisUrl ? { type: "Redis", options: { redis: redisOptions(config.redisUrl), prefix: "cache" } } : "Memory",
+
+		requestTimeout: config.resilience.requestTimeoutMs,
+		// Retries are opted into per call (only idempotent calls set `retries`).
+		retryPolicy: { enabled: false, retries: 0, delay: 100, maxDelay: 1000, factor: 2, check: (err: Error) => !!(err as Errors.MoleculerRetryableError).retryable },
+		circuitBreaker: {
+			enabled: true,
+			threshold: config.resilience.circuitBreaker.threshold,
+			windowTime: config.resilience.circuitBreaker.windowTime,
+			minRequestCount: config.resilience.circuitBreaker.minRequestCount,
+			halfOpenTime: config.resilience.circuitBreaker.halfOpenTime,
+			// Trip on server-side failures and timeouts only; a declined payment (402) is an answer, not a fault.
+			check: (err: Error) => {
+				const code = (err as Errors.MoleculerError).code;
+				return typeof code !== "number" || code >= 500;
+			}
+		},
+		// Per-action bulkheads are declared where they matter (payment); this is the broker-wide default.
+		bulkhead: { enabled: false, concurrency: 10, maxQueueSize: 100 },
+		registry: { strategy: "RoundRobin", preferLocal: true },
+		tracking: { enabled: true, shutdownTimeout: 10000 },
+		validator: true,
+		metrics: { enabled: false },
+		tracing: { enabled: false },
+
+		middlewares: [channelsMiddleware(config), channelRetryMiddleware(config.channels)]
+	};
+}

@@ -1,0 +1,165 @@
+/**
+ * One broker in process (the embedded default), HTTP through the real gateway on a real port.
+ */
+import { client, eventually, type Client } from "../support/http";
+import { startEmbedded } from "../support/embedded";
+
+const API = "/api/flowerdelivery";
+let http: Client;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+	const app = await startEmbedded();
+	http = client(app.baseUrl);
+	stop = app.stop;
+});
+afterAll(() => stop());
+
+// The seed's command, as httpie sends it (numbers as strings).
+const seedOrder = { storeName: "KJSHOP", itemName: "장미 한바구니", qty: "1", itemPrice: "50000", userName: "LKJ" };
+
+async function place(body: Record<string, unknown> = seedOrder): Promise<string> {
+	const res = await http.post(`${API}/orders`, body);
+	expect(res.status).toBe(201);
+	return res.body.id;
+}
+
+const storeOrder = (id: string) => eventually(() => http.get(`${API}/ordermanagements/${id}`), r => r.status === 200);
+const myPage = (id: string, accept: (row: any) => boolean) => eventually(() => http.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body));
+
+describe("flower delivery, embedded default", () => {
+	it("runs the seed scenario end to end, and MyPage shows each step", async () => {
+		const res = await http.post(`${API}/orders`, seedOrder, { "X-Request-ID": "seed-scenario-1" });
+		expect(res.status).toBe(201);
+		expect(res.headers.get("x-request-id")).toBe("seed-scenario-1");
+		expect(res.headers.get("location")).toBe(`${API}/orders/${res.body.id}`);
+		expect(res.body).toMatchObject({ storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ", status: "Placed" });
+		const id = res.body.id;
+
+		expect((await http.get(`${API}/orders/${id}`)).body.itemName).toBe("장미 한바구니");
+		expect((await http.get(`${API}/payments/${id}`)).body).toMatchObject({ orderId: id, amount: 50000, status: "Approved" });
+		await myPage(id, r => r.orderStatus === "Placed" && r.paymentStatus === "Approved" && r.itemName === "장미 한바구니");
+
+		await storeOrder(id);
+		const pending = await http.get(`${API}/ordermanagements?storeName=KJSHOP&status=Received`);
+		expect(pending.body.rows.map((r: { id: string }) => r.id)).toContain(id);
+		expect((await http.post(`${API}/ordermanagements/${id}/accept`)).body.status).toBe("Accepted");
+		await myPage(id, r => r.orderStatus === "Accepted");
+		expect((await http.post(`${API}/ordermanagements/${id}/decorate`)).body.status).toBe("Decorated");
+
+		const waiting = await eventually(() => http.get(`${API}/deliveries?status=Requested`), r => r.body.rows.some((d: { id: string }) => d.id === id));
+		expect(waiting.status).toBe(200);
+		await myPage(id, r => r.orderStatus === "Decorated" && r.deliveryStatus === "Requested");
+		expect((await http.post(`${API}/deliveries/${id}/start`)).body.status).toBe("Started");
+		await myPage(id, r => r.orderStatus === "Delivering" && r.deliveryStatus === "Started");
+		expect((await http.post(`${API}/deliveries/${id}/complete`)).body.status).toBe("Completed");
+		await myPage(id, r => r.orderStatus === "Delivered" && r.deliveryStatus === "Completed");
+		await eventually(() => http.get(`${API}/orders/${id}`), r => r.body.status === "Delivered");
+
+		const mine = await http.get(`${API}/myPages?userName=LKJ`);
+		expect(mine.body.rows.some((r: { orderId: string }) => r.orderId === id)).toBe(true);
+	});
+
+	it("cancels an order: payment refunded, store order and MyPage cancelled; a second cancel is 409 with the status", async () => {
+		const id = await place({ ...seedOrder, userName: "canceller" });
+		await storeOrder(id);
+		const res = await http.del(`${API}/orders/${id}`);
+		expect(res.status).toBe(200);
+		expect(res.body.status).toBe("Cancelled");
+		await eventually(() => http.get(`${API}/payments/${id}`), r => r.body.status === "Cancelled" && r.body.cancelReason === "customer");
+		await eventually(() => http.get(`${API}/ordermanagements/${id}`), r => r.body.status === "Cancelled");
+		await myPage(id, r => r.orderStatus === "Cancelled" && r.paymentStatus === "Cancelled");
+		const again = await http.del(`${API}/orders/${id}`);
+		expect(again.status).toBe(409);
+		expect(again.body).toMatchObject({ name: "MoleculerClientError", code: 409, type: "ILLEGAL_TRANSITION", data: { status: "Cancelled" } });
+	});
+
+	it("a store rejection cancels the payment by force and ends the order as rejected", async () => {
+		const id = await place({ ...seedOrder, userName: "rejected" });
+		await storeOrder(id);
+		const res = await http.post(`${API}/ordermanagements/${id}/reject`, { reason: "장미 품절" });
+		expect(res.status).toBe(200);
+		await eventually(() => http.get(`${API}/payments/${id}`), r => r.body.status === "Cancelled" && r.body.cancelReason === "forced");
+		await eventually(() => http.get(`${API}/orders/${id}`), r => r.body.status === "Rejected" && r.body.rejectReason === "장미 품절");
+		await myPage(id, r => r.orderStatus === "Rejected" && r.paymentStatus === "Cancelled");
+	});
+
+	it("refuses to cancel once the delivery has started (409 with the current status)", async () => {
+		const id = await place({ ...seedOrder, userName: "late" });
+		await storeOrder(id);
+		await http.post(`${API}/ordermanagements/${id}/accept`);
+		await http.post(`${API}/ordermanagements/${id}/decorate`);
+		await eventually(() => http.get(`${API}/deliveries/${id}`), r => r.status === 200);
+		await http.post(`${API}/deliveries/${id}/start`);
+		await eventually(() => http.get(`${API}/orders/${id}`), r => r.body.status === "Delivering");
+		const res = await http.del(`${API}/orders/${id}`);
+		expect(res.status).toBe(409);
+		expect(res.body.data.status).toBe("Delivering");
+	});
+
+	it("answers illegal store and delivery transitions with 409 and the current status", async () => {
+		const id = await place({ ...seedOrder, userName: "illegal" });
+		await storeOrder(id);
+		const res = await http.post(`${API}/ordermanagements/${id}/decorate`);
+		expect(res.status).toBe(409);
+		expect(res.body.data).toMatchObject({ status: "Received" });
+		expect((await http.post(`${API}/deliveries/${id}/start`)).status).toBe(404);
+	});
+
+	it("bad input gets 422 naming the field, and creates nothing", async () => {
+		const before = (await http.get(`${API}/orders?pageSize=100`)).body.total;
+		const cases: [Record<string, unknown>, string][] = [
+			[{ ...seedOrder, qty: "many" }, "qty"],
+			[{ ...seedOrder, qty: 0 }, "qty"],
+			[{ ...seedOrder, storeName: "" }, "storeName"],
+			[{ ...seedOrder, userName: { $ne: "" } }, "userName"],
+			[{ ...seedOrder, role: "admin" }, "role"],
+			[{ storeName: "KJSHOP" }, "itemName"]
+		];
+		for (const [body, field] of cases) {
+			const res = await http.post(`${API}/orders`, body);
+			expect(res.status).toBe(422);
+			expect(res.body.type).toBe("VALIDATION_ERROR");
+			expect(JSON.stringify(res.body.data)).toContain(field);
+			expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js:\d+/);
+		}
+		expect((await http.post(`${API}/orders`, "{not json")).status).toBe(400);
+		expect((await http.get(`${API}/orders?pageSize=100`)).body.total).toBe(before);
+	});
+
+	it("a declined payment answers 402 and the order is never established", async () => {
+		const res = await http.post(`${API}/orders`, { ...seedOrder, userName: "poor", itemPrice: "0" });
+		expect(res.status).toBe(402);
+		expect(res.body.type).toBe("PAYMENT_DECLINED");
+		const orders = await http.get(`${API}/orders?userName=poor`);
+		expect(orders.body.rows).toHaveLength(1);
+		expect(orders.body.rows[0].status).toBe("PaymentFailed");
+		expect((await http.get(`${API}/myPages?userName=poor`)).body.total).toBe(0);
+	});
+
+	it("lists with paging and plain-equality filters only; operators are refused", async () => {
+		for (let i = 0; i < 3; i++) await place({ ...seedOrder, userName: "pager" });
+		const page = await http.get(`${API}/orders?userName=pager&page=2&pageSize=2&sort=createdAt`);
+		expect(page.status).toBe(200);
+		expect(page.body).toMatchObject({ total: 3, page: 2, pageSize: 2, totalPages: 2 });
+		expect(page.body.rows).toHaveLength(1);
+		for (const q of ["userName[$ne]=x", "userName[$gt]=", "status[$where]=1", "sort=$where", "pageSize=1000"]) {
+			const res = await http.get(`${API}/orders?${q}`);
+			expect(res.status).toBe(422);
+		}
+		// A prototype-pollution key is dropped by the query parser: inert, never a filter.
+		const all = await http.get(`${API}/orders`);
+		const polluted = await http.get(`${API}/orders?__proto__[userName]=pager`);
+		expect(polluted.status).toBe(200);
+		expect(polluted.body.total).toBe(all.body.total);
+		expect(({} as Record<string, unknown>).userName).toBeUndefined();
+		expect((await http.get(`${API}/orders/does-not-exist`)).status).toBe(404);
+	});
+
+	it("serves the probes", async () => {
+		expect((await http.get("/live")).status).toBe(200);
+		const ready = await http.get("/ready");
+		expect(ready.status).toBe(200);
+		expect(ready.body.status).toBe("ready");
+	});
+});

@@ -1,0 +1,27 @@
+/** The embedded default in this process: every context and the gateway in one broker, on a free port. */
+import { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { config } from "../../config";
+import { createBrokerOptions } from "../../config/broker";
+import api from "../../services/gateway/api.service";
+import order from "../../services/flowerdelivery/order.service";
+import payment from "../../services/flowerdelivery/payment.service";
+import store from "../../services/flowerdelivery/store.service";
+import delivery from "../../services/flowerdelivery/delivery.service";
+import mypage from "../../services/flowerdelivery/mypage.service";
+
+export const flowerDeliverySchemas: ServiceSchema[] = [order, payment, store, delivery, mypage].map(s => s as ServiceSchema);
+
+let n = 0;
+
+export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySchemas): Promise<{ broker: ServiceBroker; baseUrl: string; stop: () => Promise<void> }> {
+	const broker = new ServiceBroker({ ...createBrokerOptions(config), nodeID: `test-${process.pid}-${++n}` });
+	for (const schema of [...schemas, api as ServiceSchema]) broker.createService(schema);
+	await broker.start();
+	const gateway = broker.getLocalService("api");
+	const server: unknown = gateway && "server" in gateway ? gateway.server : undefined;
+	if (!(server instanceof Server)) throw new Error("gateway has no HTTP server");
+	const { port } = server.address() as AddressInfo;
+	return { broker, baseUrl: `http://127.0.0.1:${port}`, stop: () => broker.stop() };
+}

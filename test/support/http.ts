@@ -1,0 +1,44 @@
+/** A small HTTP client for tests that go through the real gateway, and a poller for eventual consistency. */
+export interface HttpResult<T = any> {
+	status: number;
+	headers: Headers;
+	body: T;
+}
+
+export function client(baseUrl: string) {
+	async function request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+		const res = await fetch(baseUrl + path, {
+			method,
+			headers: body === undefined ? headers : { "Content-Type": "application/json", ...headers },
+			body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body)
+		});
+		const text = await res.text();
+		let parsed: unknown = text;
+		try {
+			parsed = text ? JSON.parse(text) : null;
+		} catch {
+			/* not JSON: keep the text */
+		}
+		return { status: res.status, headers: res.headers, body: parsed as T };
+	}
+	return {
+		request,
+		get: <T = any>(path: string, headers?: Record<string, string>) => request<T>("GET", path, undefined, headers),
+		post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>("POST", path, body ?? {}, headers),
+		del: <T = any>(path: string, headers?: Record<string, string>) => request<T>("DELETE", path, undefined, headers)
+	};
+}
+
+export type Client = ReturnType<typeof client>;
+
+/** Polls `probe` until `accept` holds for its result, or fails with the last result after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 15000, everyMs = 100): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: T = await probe();
+	while (!accept(last)) {
+		if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+		await new Promise(r => setTimeout(r, everyMs));
+		last = await probe();
+	}
+	return last;
+}

@@ -1,0 +1,205 @@
+import { DomainError } from "../../services/shared/domain";
+import * as order from "../../services/flowerdelivery/order.domain";
+import * as payment from "../../services/flowerdelivery/payment.domain";
+import * as store from "../../services/flowerdelivery/store.domain";
+import * as delivery from "../../services/flowerdelivery/delivery.domain";
+import { foldMyPage, type MyPageEvent, type MyPageRow } from "../../services/flowerdelivery/mypage.view";
+import { MemoryViewStore } from "../../mixins/view.mixin";
+
+const T = "2026-01-01T00:00:00.000Z";
+const input = { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 2, itemPrice: 50000, userName: "LKJ" };
+
+function placed(): order.Order {
+	return order.paymentSucceeded(order.startPlacement("o1", input, T).state, T).state;
+}
+
+function expectDomainError(fn: () => unknown, kind: DomainError["kind"], status?: string): void {
+	try {
+		fn();
+	} catch (err) {
+		expect(err).toBeInstanceOf(DomainError);
+		expect((err as DomainError).kind).toBe(kind);
+		if (status) expect((err as DomainError).details.status).toBe(status);
+		return;
+	}
+	throw new Error("expected a DomainError");
+}
+
+describe("Order aggregate", () => {
+	it("starts a placement waiting for payment, with the amount and no event", () => {
+		const d = order.startPlacement("o1", input, T);
+		expect(d.state).toMatchObject({ id: "o1", status: "PaymentPending", amount: 100000, itemName: "장미 한바구니" });
+		expect(d.events).toEqual([]);
+	});
+
+	it("is established only when paid, and then says OrderPlaced with the correlation key", () => {
+		const d = order.paymentSucceeded(order.startPlacement("o1", input, T).state, T);
+		expect(d.state.status).toBe("Placed");
+		expect(d.events).toEqual([{ type: "OrderPlaced", data: { orderId: "o1", storeName: "KJSHOP", itemName: "장미 한바구니", qty: 2, itemPrice: 50000, userName: "LKJ" } }]);
+	});
+
+	it("a failed payment ends the placement as PaymentFailed and asks for compensation", () => {
+		const d = order.paymentFailed(order.startPlacement("o1", input, T).state, "REQUEST_TIMEOUT", T);
+		expect(d?.state.status).toBe("PaymentFailed");
+		expect(d?.events[0]).toEqual({ type: "OrderPlacementFailed", data: { orderId: "o1", userName: "LKJ", reason: "REQUEST_TIMEOUT" } });
+		expect(order.paymentFailed(placed(), "x", T)).toBeNull();
+	});
+
+	it("can be cancelled by the customer until the delivery starts, then answers IllegalTransition with the status", () => {
+		for (const status of ["Placed", "Accepted", "Decorated"] as const) {
+			const d = order.cancel({ ...placed(), status }, T);
+			expect(d.state.status).toBe("Cancelled");
+			expect(d.events[0].type).toBe("OrderCancelled");
+		}
+		for (const status of ["Delivering", "Delivered", "Cancelled", "Rejected", "PaymentPending", "PaymentFailed"] as const) {
+			expectDomainError(() => order.cancel({ ...placed(), status }, T), "IllegalTransition", status);
+		}
+	});
+
+	it("folds facts forward only: late, duplicate or out-of-order facts never move it back", () => {
+		let o = placed();
+		o = order.onFact(o, { type: "DecorationCompleted" }, T)!.state;
+		expect(o.status).toBe("Decorated");
+		expect(order.onFact(o, { type: "OrderAccepted" }, T)).toBeNull();
+		o = order.onFact(o, { type: "DeliveryStarted" }, T)!.state;
+		expect(o).toMatchObject({ status: "Delivering", deliveryStatus: "Started" });
+		expect(order.onFact(o, { type: "OrderRejected", reason: "no roses" }, T)?.state.status).toBe("Delivering");
+		const cancelled = { ...placed(), status: "Cancelled" as const };
+		expect(order.onFact(cancelled, { type: "OrderAccepted" }, T)).toBeNull();
+		expect(order.onFact(cancelled, { type: "PaymentCancelled" }, T)?.state).toMatchObject({ status: "Cancelled", paymentStatus: "Refunded" });
+	});
+
+	it("is rejected by the store only before decoration", () => {
+		expect(order.onFact({ ...placed(), status: "Accepted" }, { type: "OrderRejected", reason: "no roses" }, T)?.state).toMatchObject({ status: "Rejected", rejectReason: "no roses" });
+		expect(order.onFact({ ...placed(), status: "Decorated" }, { type: "OrderRejected", reason: "x" }, T)?.state.status).toBe("Decorated");
+	});
+});
+
+describe("Payment aggregate", () => {
+	const req = { orderId: "o1", userName: "LKJ", amount: 50000 };
+	const policy = { declineAbove: 1000000 };
+
+	it("approves once per order: paying again is answered with the same payment", () => {
+		const d = payment.pay(null, req, policy, T)!;
+		expect(d.state).toMatchObject({ id: "o1", status: "Approved", amount: 50000 });
+		expect(d.events).toEqual([{ type: "PaymentApproved", data: { orderId: "o1", userName: "LKJ", amount: 50000 } }]);
+		expect(payment.pay(d.state, req, policy, T)).toBeNull();
+		expectDomainError(() => payment.pay(d.state, { ...req, amount: 1 }, policy, T), "Conflict");
+	});
+
+	it("declines non-positive amounts and amounts above the limit", () => {
+		expectDomainError(() => payment.pay(null, { ...req, amount: 0 }, policy, T), "Declined");
+		expectDomainError(() => payment.pay(null, { ...req, amount: 1000001 }, policy, T), "Declined");
+		expect(payment.pay(null, { ...req, amount: 1000001 }, { declineAbove: 0 }, T)?.state.status).toBe("Approved");
+	});
+
+	it("refunds on cancellation (customer) and rejection (forced), once", () => {
+		const p = payment.pay(null, req, policy, T)!.state;
+		const c = payment.onOrderCancelled(p, T)!;
+		expect(c.state).toMatchObject({ status: "Cancelled", cancelReason: "customer" });
+		expect(c.events[0]).toEqual({ type: "PaymentCancelled", data: { orderId: "o1", userName: "LKJ", amount: 50000, reason: "customer" } });
+		expect(payment.onOrderCancelled(c.state, T)).toBeNull();
+		expect(payment.onOrderRejected(p, T)?.state.cancelReason).toBe("forced");
+		expect(payment.onOrderCancelled(null, T)).toBeNull();
+	});
+
+	it("leaves no payment without an order: a late charge is refunded, an absent one is voided so a late pay fails", () => {
+		const p = payment.pay(null, req, policy, T)!.state;
+		expect(payment.onOrderPlacementFailed(p, "o1", "LKJ", T)?.state).toMatchObject({ status: "Cancelled", cancelReason: "forced" });
+		const voided = payment.onOrderPlacementFailed(null, "o1", "LKJ", T)!;
+		expect(voided.state.status).toBe("Voided");
+		expect(voided.events).toEqual([]);
+		expectDomainError(() => payment.pay(voided.state, req, policy, T), "Conflict", "Voided");
+	});
+});
+
+describe("StoreOrder aggregate", () => {
+	const placedData = { orderId: "o1", storeName: "KJSHOP", itemName: "장미", qty: 1, userName: "LKJ" };
+	const received = () => store.onOrderPlaced(null, placedData, T)!.state;
+
+	it("receives an order once, then accepts and decorates it", () => {
+		expect(received().status).toBe("Received");
+		expect(store.onOrderPlaced(received(), placedData, T)).toBeNull();
+		const a = store.accept(received(), T);
+		expect(a.events[0]).toEqual({ type: "OrderAccepted", data: { orderId: "o1", storeName: "KJSHOP" } });
+		const d = store.decorate(a.state, T);
+		expect(d.state.status).toBe("Decorated");
+		expect(d.events[0].type).toBe("DecorationCompleted");
+		expect(d.events[0].data).toMatchObject({ orderId: "o1", itemName: "장미" });
+	});
+
+	it("cannot decorate before accepting, nor reject after decorating", () => {
+		expectDomainError(() => store.decorate(received(), T), "IllegalTransition", "Received");
+		const decorated = store.decorate(store.accept(received(), T).state, T).state;
+		expectDomainError(() => store.reject(decorated, "late", T), "IllegalTransition", "Decorated");
+	});
+
+	it("rejects with a reason", () => {
+		const r = store.reject(received(), "장미 품절", T);
+		expect(r.state).toMatchObject({ status: "Rejected", rejectReason: "장미 품절" });
+		expect(r.events[0]).toEqual({ type: "OrderRejected", data: { orderId: "o1", storeName: "KJSHOP", reason: "장미 품절" } });
+	});
+
+	it("a cancellation arriving before the order leaves a marker so the order is never worked on", () => {
+		const marker = store.onOrderCancelled(null, { orderId: "o1", storeName: "KJSHOP", userName: "LKJ" }, T)!.state;
+		expect(marker.status).toBe("Cancelled");
+		expect(store.onOrderPlaced(marker, placedData, T)).toBeNull();
+		expect(store.onOrderCancelled(store.reject(received(), "x", T).state, placedData, T)).toBeNull();
+	});
+});
+
+describe("Delivery aggregate", () => {
+	const data = { orderId: "o1", storeName: "KJSHOP", itemName: "장미", qty: 1, userName: "LKJ" };
+	const requested = () => delivery.onDecorationCompleted(null, data, T)!;
+
+	it("is requested once per decorated order, then started and completed by the rider", () => {
+		expect(requested().events[0]).toEqual({ type: "DeliveryRequested", data: { orderId: "o1", storeName: "KJSHOP", userName: "LKJ" } });
+		expect(delivery.onDecorationCompleted(requested().state, data, T)).toBeNull();
+		const s = delivery.start(requested().state, T);
+		expect(s.events[0].type).toBe("DeliveryStarted");
+		expect(delivery.complete(s.state, T).state.status).toBe("Completed");
+		expectDomainError(() => delivery.complete(requested().state, T), "IllegalTransition", "Requested");
+	});
+
+	it("is cancelled with the order while waiting, not once started", () => {
+		const c = delivery.onOrderCancelled(requested().state, data, T)!;
+		expect(c.state.status).toBe("Cancelled");
+		expect(c.events[0].type).toBe("DeliveryCancelled");
+		expect(delivery.onOrderCancelled(delivery.start(requested().state, T).state, data, T)).toBeNull();
+		const marker = delivery.onOrderCancelled(null, data, T)!.state;
+		expect(delivery.onDecorationCompleted(marker, data, T)).toBeNull();
+	});
+});
+
+describe("MyPage view", () => {
+	const ev = (type: string, data: Record<string, unknown> = {}, at = T): MyPageEvent => ({ type, occurredAt: at, data: { orderId: "o1", userName: "LKJ", ...data } });
+	const placedEvent = ev("OrderPlaced", { storeName: "KJSHOP", itemName: "장미", qty: 1, itemPrice: 50000 });
+
+	it("shows every status change whatever the order of arrival", () => {
+		const events = [ev("PaymentApproved"), placedEvent, ev("OrderAccepted"), ev("DecorationCompleted"), ev("DeliveryRequested"), ev("DeliveryStarted"), ev("DeliveryCompleted")];
+		const forward = events.reduce<MyPageRow | null>((r, e) => foldMyPage(r, e), null);
+		const backward = [...events].reverse().reduce<MyPageRow | null>((r, e) => foldMyPage(r, e), null);
+		for (const row of [forward, backward]) {
+			expect(row).toMatchObject({ orderId: "o1", placed: true, itemName: "장미", orderQty: 1, orderStatus: "Delivered", deliveryStatus: "Completed", paymentStatus: "Approved" });
+		}
+	});
+
+	it("a cancellation or rejection is final", () => {
+		const r = [placedEvent, ev("OrderCancelled"), ev("OrderAccepted"), ev("PaymentCancelled", { reason: "customer" })].reduce<MyPageRow | null>((row, e) => foldMyPage(row, e), null);
+		expect(r).toMatchObject({ orderStatus: "Cancelled", paymentStatus: "Cancelled", paymentCancelReason: "customer" });
+	});
+
+	it("folds an event delivered twice only once", async () => {
+		const view = new MemoryViewStore<MyPageRow>();
+		let folds = 0;
+		const fold = (row: MyPageRow | null) => {
+			folds++;
+			return foldMyPage(row, placedEvent);
+		};
+		await view.apply("o1", "event-1", fold);
+		await view.apply("o1", "event-1", fold);
+		expect(folds).toBe(1);
+		const page = await view.list({ filter: { userName: "LKJ" }, page: 1, pageSize: 10, sort: { updatedAt: -1 } });
+		expect(page).toMatchObject({ total: 1, page: 1, pageSize: 10, totalPages: 1 });
+	});
+});
