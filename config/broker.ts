@@ -7,6 +7,7 @@ import type { BrokerOptions, Errors } from "moleculer";
 import type { AppConfig } from "./index";
 import { channelRetryMiddleware, channelsMiddleware } from "./channels";
 import { redisOptions } from "./redis";
+import { healthMiddleware } from "./health";
 
 export function createBrokerOptions(config: AppConfig): BrokerOptions {
 	return {
@@ -48,6 +49,10 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 		metrics: { enabled: false },
 		tracing: { enabled: false },
 
-		middlewares: [channelsMiddleware(config), channelRetryMiddleware(config.channels)]
+		middlewares: [
+			healthMiddleware({ port: config.healthPort, requiredServices: config.requiredServices, maxDisconnectedMs: config.maxDisconnectedMs }),
+			channelsMiddleware(config),
+			channelRetryMiddleware(config.channels)
+		]
 	};
 }

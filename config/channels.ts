@@ -138,7 +138,7 @@ export function channelsMiddleware(cfg: AppConfig): Middleware {
 				nats: {
 					url: cfg.natsUrl,
 					connectionOptions: { maxReconnectAttempts: -1 },
-					consumerOptions: { config: { deliver_policy: "all" } }
+					consumerOptions: { config: { deliver_policy: "all", ack_wait: cfg.channels.ackWaitMs * 1_000_000 } }
 				}
 		  })
 		: new Adapters.Fake({ ...common, deadLettering: { enabled: false } });

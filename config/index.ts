@@ -40,12 +40,18 @@ export interface ChannelSettings {
 	backoffBaseMs: number;
 	backoffMaxMs: number;
 	deadLetterQueue: string;
+	/** How long JetStream waits for an ack before redelivering (a crashed consumer's messages come back after this). */
+	ackWaitMs: number;
 }
 
 export interface AppConfig {
 	nodeID: string | undefined;
 	namespace: string;
 	port: number;
+	/** Port of the /live and /ready server of a process without the gateway (undefined = none). */
+	healthPort: number | undefined;
+	/** Liveness fails when the transporter has been lost longer than this (ms). */
+	maxDisconnectedMs: number;
 	/** undefined = embedded (no transporter, all contexts in one process). */
 	transporter: string | undefined;
 	/** NATS URL used by the channels adapter (JetStream) when the transporter is NATS. */
@@ -121,6 +127,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 		nodeID: env.NODE_ID || undefined,
 		namespace: env.NAMESPACE || "",
 		port: int(env, "PORT", 3000),
+		healthPort: env.HEALTH_PORT ? int(env, "HEALTH_PORT", 0) : undefined,
+		maxDisconnectedMs: int(env, "MAX_DISCONNECTED_MS", 60000, 1000),
 		transporter,
 		natsUrl: transporter,
 		mongoUri: url(env, "MONGO_URI", ["mongodb", "mongodb+srv"]),
@@ -155,7 +163,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 			maxRetries: int(env, "CHANNEL_MAX_RETRIES", 5),
 			backoffBaseMs: int(env, "CHANNEL_BACKOFF_MS", 200, 1),
 			backoffMaxMs: int(env, "CHANNEL_BACKOFF_MAX_MS", 10000, 1),
-			deadLetterQueue: env.CHANNEL_DEAD_LETTER || "DEAD_LETTER"
+			deadLetterQueue: env.CHANNEL_DEAD_LETTER || "DEAD_LETTER",
+			ackWaitMs: int(env, "CHANNEL_ACK_WAIT_MS", 30000, 100)
 		},
 		payment: {
 			latencyMs: range(env, "PAYMENT_LATENCY_MS"),

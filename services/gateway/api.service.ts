@@ -3,9 +3,10 @@
  * error format ({ name, message, code, type, data }, never a stack trace) with the status the spec names.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors, type Service, type ServiceBroker } from "moleculer";
-import ApiGateway from "moleculer-web";
+import { Errors, type Service } from "moleculer";
+import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { config } from "../../config";
+import { liveness, readiness } from "../../config/health";
 import type { ContextSchema } from "../../mixins/schema";
 import { flowerDeliveryRoutes } from "../flowerdelivery/routes";
 
@@ -44,24 +45,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 	res.end(JSON.stringify(body));
 }
 
-interface GatewayVars {
-	shuttingDown: boolean;
-}
-type GatewayService = Service & GatewayVars;
-
-function readiness(broker: ServiceBroker, shuttingDown: boolean): { ready: boolean; checks: Record<string, boolean> } {
-	const transit = broker.transit;
-	const available = new Set(broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).map(s => s.name));
-	const checks: Record<string, boolean> = {
-		started: broker.started,
-		transporter: transit ? transit.connected : true,
-		notShuttingDown: !shuttingDown
-	};
-	for (const name of config.requiredServices) checks[`service:${name}`] = available.has(name);
-	return { ready: Object.values(checks).every(Boolean), checks };
-}
-
-const service: ContextSchema<object, object, GatewayVars> = {
+const service: ContextSchema<object, ApiSettingsSchema> = {
 	name: "api",
 	mixins: [ApiGateway],
 
@@ -77,11 +61,12 @@ const service: ContextSchema<object, object, GatewayVars> = {
 				authorization: false,
 				mappingPolicy: "restrict",
 				aliases: {
-					"GET live"(req: IncomingMessage, res: ServerResponse) {
-						sendJson(res, 200, { status: "alive" });
+					"GET live"(this: Service, req: IncomingMessage, res: ServerResponse) {
+						const l = liveness(this.broker, config.maxDisconnectedMs);
+						sendJson(res, l.alive ? 200 : 503, { status: l.alive ? "alive" : "transporter lost", ...l });
 					},
-					"GET ready"(this: GatewayService, req: IncomingMessage, res: ServerResponse) {
-						const r = readiness(this.broker, this.shuttingDown);
+					"GET ready"(this: Service, req: IncomingMessage, res: ServerResponse) {
+						const r = readiness(this.broker, config.requiredServices);
 						sendJson(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not ready", checks: r.checks });
 					}
 				}
@@ -94,19 +79,11 @@ const service: ContextSchema<object, object, GatewayVars> = {
 				mergeParams: true
 			}
 		],
-		onError(this: GatewayService, req: IncomingMessage, res: ServerResponse, err: Error) {
+		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: Error) {
 			const { status, body, retryAfter } = toErrorResponse(err, config.resilience.retryAfterSeconds);
 			if (status >= 500 && status !== 503) this.logger.error("Request failed", req.method, req.url, err);
 			sendJson(res, status, body, retryAfter ? { "Retry-After": String(retryAfter) } : {});
 		}
-	},
-
-	created(this: GatewayService) {
-		this.shuttingDown = false;
-	},
-
-	stopped(this: GatewayService) {
-		this.shuttingDown = true;
 	}
 };
 

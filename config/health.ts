@@ -1,0 +1,94 @@
+/**
+ * Liveness and readiness of a broker, shared by the gateway's /live and /ready and by the small health
+ * server every other process opens on HEALTH_PORT (for Kubernetes probes and the local cluster launcher).
+ *
+ * ready = started, transporter connected, required services discovered, and not shutting down: on SIGTERM
+ * the broker's `stopping` hook turns readiness false before anything else stops.
+ */
+import http from "node:http";
+import type { Middleware, ServiceBroker } from "moleculer";
+
+interface HealthState {
+	stopping: boolean;
+	/** When the transporter was first seen disconnected (ms), for liveness. */
+	disconnectedSince?: number;
+}
+
+const states = new WeakMap<ServiceBroker, HealthState>();
+
+function stateOf(broker: ServiceBroker): HealthState {
+	let s = states.get(broker);
+	if (!s) states.set(broker, (s = { stopping: false }));
+	return s;
+}
+
+export interface Readiness {
+	ready: boolean;
+	checks: Record<string, boolean>;
+}
+
+export function readiness(broker: ServiceBroker, requiredServices: string[]): Readiness {
+	const state = stateOf(broker);
+	const transit = broker.transit;
+	const available = new Set(broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).map(s => s.name));
+	const checks: Record<string, boolean> = {
+		started: broker.started,
+		transporter: transit ? transit.connected : true,
+		notShuttingDown: !state.stopping
+	};
+	for (const name of requiredServices) checks[`service:${name}`] = available.has(name);
+	return { ready: Object.values(checks).every(Boolean), checks };
+}
+
+/** Alive unless the transporter has been lost for longer than `maxDisconnectedMs` (then a restart may help). */
+export function liveness(broker: ServiceBroker, maxDisconnectedMs: number): { alive: boolean; disconnectedMs: number } {
+	const state = stateOf(broker);
+	const connected = broker.transit ? broker.transit.connected : true;
+	if (connected || state.stopping) state.disconnectedSince = undefined;
+	else state.disconnectedSince ??= Date.now();
+	const disconnectedMs = state.disconnectedSince ? Date.now() - state.disconnectedSince : 0;
+	return { alive: disconnectedMs <= maxDisconnectedMs, disconnectedMs };
+}
+
+export interface HealthOptions {
+	port: number | undefined;
+	requiredServices: string[];
+	maxDisconnectedMs: number;
+}
+
+function send(res: http.ServerResponse, ok: boolean, body: object): void {
+	res.writeHead(ok ? 200 : 503, { "Content-Type": "application/json; charset=utf-8" });
+	res.end(JSON.stringify(body));
+}
+
+/** Tracks shutdown for readiness and, when a port is given, serves GET /live and GET /ready on it. */
+export function healthMiddleware(opts: HealthOptions): Middleware {
+	let server: http.Server | undefined;
+	return {
+		name: "Health",
+		created(broker: ServiceBroker) {
+			stateOf(broker);
+		},
+		async started(broker: ServiceBroker) {
+			if (opts.port === undefined) return;
+			server = http.createServer((req, res) => {
+				if (req.url === "/live") {
+					const l = liveness(broker, opts.maxDisconnectedMs);
+					return send(res, l.alive, { status: l.alive ? "alive" : "transporter lost", ...l });
+				}
+				if (req.url === "/ready") {
+					const r = readiness(broker, opts.requiredServices);
+					return send(res, r.ready, { status: r.ready ? "ready" : "not ready", checks: r.checks });
+				}
+				send(res, false, { status: "not found" });
+			});
+			await new Promise<void>(resolve => server!.listen(opts.port, "0.0.0.0", resolve));
+		},
+		async stopping(broker: ServiceBroker) {
+			stateOf(broker).stopping = true;
+		},
+		async stopped() {
+			if (server) await new Promise<void>(resolve => server!.close(() => resolve()));
+		}
+	};
+}

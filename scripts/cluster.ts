@@ -1,0 +1,224 @@
+/**
+ * Local cluster launcher: real `nats-server -js` and `redis-server`, and one process per context over
+ * NATS, exactly as Kubernetes runs them (one context per pod). Used by `npm run cluster` and the cluster tests.
+ *
+ *   npm run cluster            # flower delivery: gateway on http://127.0.0.1:3000
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+/** The project root, whether this runs compiled (dist/scripts) or from source (scripts). */
+const ROOT = path.basename(path.dirname(__dirname)) === "dist" ? path.resolve(__dirname, "..", "..") : path.resolve(__dirname, "..");
+const DIST = path.join(ROOT, "dist");
+const RUNNER = path.join(ROOT, "node_modules", "moleculer", "bin", "moleculer-runner.js");
+
+export interface ContextSpec {
+	/** Process name, unique in the cluster (e.g. "delivery-2"). */
+	name: string;
+	/** moleculer-runner SERVICES, relative to dist/services (e.g. "flowerdelivery/delivery"). */
+	services: string;
+	env?: Record<string, string>;
+}
+
+export interface ClusterOptions {
+	/** Base port: NATS = base, Redis = base+1, gateway = base+2, health ports from base+10. */
+	basePort: number;
+	/** Folder for NATS JetStream storage, NeDB files and process logs. */
+	workDir?: string;
+	/** Environment shared by every context process. */
+	env?: Record<string, string>;
+	redis?: boolean;
+	/** Gateway port (default base+2). */
+	gatewayPort?: number;
+}
+
+interface Running {
+	spec: ContextSpec;
+	proc: ChildProcess;
+	healthPort: number;
+	logFile: string;
+}
+
+export function requireBinary(name: string): string {
+	const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+	if (!found) throw new Error(`'${name}' is not installed (apt-get install ${name === "nats-server" ? "nats-server" : "redis-server"})`);
+	return found;
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await check().catch(() => false)) return;
+		await sleep(100);
+	}
+	throw new Error(`timed out waiting for ${what}`);
+}
+
+async function httpOk(url: string): Promise<boolean> {
+	const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+	return res.ok;
+}
+
+export class LocalCluster {
+	readonly workDir: string;
+	readonly natsUrl: string;
+	readonly redisUrl: string | undefined;
+	readonly gatewayPort: number;
+	private nats?: ChildProcess;
+	private redis?: ChildProcess;
+	private readonly contexts = new Map<string, Running>();
+	private nextHealthPort: number;
+
+	constructor(private readonly opts: ClusterOptions) {
+		this.workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "moleculer-cluster-"));
+		this.natsUrl = `nats://127.0.0.1:${opts.basePort}`;
+		this.redisUrl = opts.redis === false ? undefined : `redis://127.0.0.1:${opts.basePort + 1}`;
+		this.gatewayPort = opts.gatewayPort ?? opts.basePort + 2;
+		this.nextHealthPort = opts.basePort + 10;
+	}
+
+	get baseUrl(): string {
+		return `http://127.0.0.1:${this.gatewayPort}`;
+	}
+
+	logOf(name: string): string {
+		const file = path.join(this.workDir, "logs", `${name}.log`);
+		return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+	}
+
+	async startServers(): Promise<void> {
+		fs.mkdirSync(path.join(this.workDir, "logs"), { recursive: true });
+		const natsLog = fs.openSync(path.join(this.workDir, "logs", "nats-server.log"), "a");
+		this.nats = spawn(requireBinary("nats-server"), ["-js", "-a", "127.0.0.1", "-p", String(this.opts.basePort), "-sd", path.join(this.workDir, "jetstream")], { stdio: ["ignore", natsLog, natsLog] });
+		if (this.redisUrl) {
+			const redisLog = fs.openSync(path.join(this.workDir, "logs", "redis-server.log"), "a");
+			this.redis = spawn(requireBinary("redis-server"), ["--port", String(this.opts.basePort + 1), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", redisLog, redisLog] });
+		}
+		await waitFor(() => this.tcpOpen(this.opts.basePort), "nats-server", 15000);
+		if (this.redisUrl) await waitFor(() => this.tcpOpen(this.opts.basePort + 1), "redis-server", 15000);
+	}
+
+	private tcpOpen(port: number): Promise<boolean> {
+		return new Promise(resolve => {
+			const sock = net.connect(port, "127.0.0.1");
+			sock.once("connect", () => {
+				sock.destroy();
+				resolve(true);
+			});
+			sock.once("error", () => resolve(false));
+		});
+	}
+
+	/** Starts one context process and waits until its /ready answers 200. */
+	async start(spec: ContextSpec): Promise<void> {
+		const existing = this.contexts.get(spec.name);
+		const healthPort = existing ? existing.healthPort : this.nextHealthPort++;
+		const isGateway = spec.services.split(",").includes("gateway/api");
+		const logFile = path.join(this.workDir, "logs", `${spec.name}.log`);
+		const log = fs.openSync(logFile, "a");
+		const env: Record<string, string> = {
+			...stripInherited(process.env),
+			NODE_ENV: "production",
+			SERVICEDIR: path.join(DIST, "services"),
+			SERVICES: spec.services,
+			TRANSPORTER: this.natsUrl,
+			NODE_ID: spec.name,
+			DATA_DIR: path.join(this.workDir, "data", spec.name),
+			PORT: String(this.gatewayPort),
+			HEALTH_PORT: String(healthPort),
+			LOG_FORMAT: "json",
+			...(this.redisUrl ? { REDIS_URL: this.redisUrl } : {}),
+			...this.opts.env,
+			...spec.env
+		};
+		const proc = spawn(process.execPath, [RUNNER, "--config", path.join(DIST, "moleculer.config.js")], { cwd: ROOT, env, stdio: ["ignore", log, log] });
+		this.contexts.set(spec.name, { spec, proc, healthPort, logFile });
+		const url = isGateway ? `http://127.0.0.1:${this.gatewayPort}/ready` : `http://127.0.0.1:${healthPort}/ready`;
+		await waitFor(async () => {
+			if (proc.exitCode !== null) throw new Error(`${spec.name} exited with ${proc.exitCode}: ${this.logOf(spec.name).slice(-2000)}`);
+			return httpOk(url);
+		}, `${spec.name} to be ready`);
+	}
+
+	/** Stops a context: SIGTERM (graceful) or SIGKILL (crash). Resolves when the process is gone. */
+	async stop(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+		const running = this.contexts.get(name);
+		if (!running || running.proc.exitCode !== null || running.proc.signalCode !== null) return;
+		const gone = new Promise<void>(resolve => running.proc.once("exit", () => resolve()));
+		running.proc.kill(signal);
+		await gone;
+	}
+
+	async restart(name: string, env?: Record<string, string>): Promise<void> {
+		const running = this.contexts.get(name);
+		if (!running) throw new Error(`unknown context ${name}`);
+		await this.stop(name);
+		await this.start({ ...running.spec, env: { ...running.spec.env, ...env } });
+	}
+
+	async stopAll(): Promise<void> {
+		await Promise.all([...this.contexts.keys()].map(n => this.stop(n)));
+		for (const p of [this.nats, this.redis]) {
+			if (p && p.exitCode === null) {
+				const gone = new Promise<void>(resolve => p.once("exit", () => resolve()));
+				p.kill("SIGTERM");
+				await gone;
+			}
+		}
+	}
+}
+
+/** Settings of the parent process that must not leak into the children (they get theirs explicitly). */
+function stripInherited(env: NodeJS.ProcessEnv): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const [k, v] of Object.entries(env)) {
+		if (v === undefined) continue;
+		if (["DATA_DIR", "PORT", "LOG_LEVEL", "OUTBOX_SWEEP_MS", "SERVICES", "SERVICEDIR", "TRANSPORTER", "REDIS_URL", "MONGO_URI", "NODE_ID", "HEALTH_PORT"].includes(k)) continue;
+		if (k.startsWith("JEST") || k === "NODE_OPTIONS") continue;
+		out[k] = v;
+	}
+	return out;
+}
+
+/** The flower delivery system, one process per context. */
+export const FLOWER_DELIVERY: ContextSpec[] = [
+	{ name: "order", services: "flowerdelivery/order" },
+	{ name: "payment", services: "flowerdelivery/payment" },
+	{ name: "store", services: "flowerdelivery/store" },
+	{ name: "delivery", services: "flowerdelivery/delivery" },
+	{ name: "mypage", services: "flowerdelivery/mypage" },
+	{ name: "gateway", services: "gateway/api" }
+];
+
+async function main(): Promise<void> {
+	const basePort = Number(process.env.CLUSTER_BASE_PORT || 4222);
+	const workDir = path.join(ROOT, ".cluster");
+	fs.mkdirSync(workDir, { recursive: true });
+	const cluster = new LocalCluster({ basePort, workDir, gatewayPort: Number(process.env.PORT || 3000) });
+	const shutdown = async () => {
+		console.log("\nStopping the cluster…");
+		await cluster.stopAll();
+		process.exit(0);
+	};
+	process.on("SIGINT", shutdown);
+	process.on("SIGTERM", shutdown);
+	await cluster.startServers();
+	console.log(`nats-server -js on ${cluster.natsUrl}, redis-server on ${cluster.redisUrl}`);
+	for (const spec of FLOWER_DELIVERY) {
+		await cluster.start(spec);
+		console.log(`  ${spec.name.padEnd(10)} ready (${spec.services})`);
+	}
+	console.log(`\nFlower delivery cluster is up: ${cluster.baseUrl}/api/flowerdelivery  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
+}
+
+if (require.main === module) {
+	main().catch(err => {
+		console.error(err);
+		process.exit(1);
+	});
+}
