@@ -16,8 +16,9 @@ import { config } from "../config";
 import { publishToChannel } from "../config/channels";
 import { createDbAdapter, isDuplicateKey } from "../config/datastore";
 import type { Decision, DomainEvent } from "../services/shared/domain";
-import { toMoleculerError } from "./errors";
-import { defineMixin } from "./schema";
+import { consume } from "./channels";
+import { notFound, toMoleculerError } from "./errors";
+import { defineMixin, type ChannelDefinition, type ContextSchema } from "./schema";
 import { Errors } from "moleculer";
 
 interface OutboxEntry {
@@ -60,7 +61,11 @@ export interface Page<T> {
 
 export interface AggregateMethods<S> {
 	loadState(id: string): Promise<S | null>;
+	/** The aggregate, or 404 naming the entity when it does not exist (or `visible` says the caller may not see it). */
+	loadExisting(id: string, visible?: (state: S) => boolean): Promise<S>;
 	commit(id: string, decide: (current: S | null) => Decision<S> | null, opts?: CommitOptions): Promise<S | null>;
+	/** A command on an existing aggregate (404 when there is none): the domain decides, given the time. */
+	command(id: string, ctx: Context, decide: (current: S, now: string) => Decision<S> | null): Promise<S | null>;
 	findPage(q: PageQuery): Promise<Page<S>>;
 	relayOutbox(id: string): Promise<void>;
 	relayPending(): Promise<number>;
@@ -88,6 +93,8 @@ async function loadDoc<S>(store: DbAdapter, id: string): Promise<AggregateDoc<S>
 export interface AggregateOptions {
 	/** Events of this aggregate are published to `<system>.<EventType>` channels. */
 	system: string;
+	/** What the aggregate is called in answers ("Order 'x' not found"); default: the context's name. */
+	entity?: string;
 }
 
 type This<S> = Service & AggregateMethods<S> & AggregateVars;
@@ -99,6 +106,8 @@ type This<S> = Service & AggregateMethods<S> & AggregateVars;
 export function aggregateStore<S extends object>(opts: AggregateOptions): Partial<ServiceSchema> {
 	return defineMixin<AggregateMethods<S>, AggregateVars>({
 		created(this: This<S>) {
+			// The MongoDB adapter reads the collection name from the schema: one collection per context.
+			(this.schema as ContextSchema).collection ??= this.fullName;
 			this.store = createDbAdapter(config, this.fullName);
 			this.relays = new Map();
 		},
@@ -127,6 +136,23 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 		methods: {
 			async loadState(this: This<S>, id: string): Promise<S | null> {
 				return (await loadDoc<S>(this.store, id))?.state ?? null;
+			},
+
+			async loadExisting(this: This<S>, id: string, visible?: (state: S) => boolean): Promise<S> {
+				const state = await this.loadState(id);
+				if (!state || (visible && !visible(state))) throw notFound(entityOf(this, opts), id);
+				return state;
+			},
+
+			command(this: This<S>, id: string, ctx: Context, decide: (current: S, now: string) => Decision<S> | null): Promise<S | null> {
+				return this.commit(
+					id,
+					current => {
+						if (!current) throw notFound(entityOf(this, opts), id);
+						return decide(current, new Date().toISOString());
+					},
+					{ ctx }
+				);
 			},
 
 			async commit(this: This<S>, id: string, decide: (current: S | null) => Decision<S> | null, options: CommitOptions = {}): Promise<S | null> {
@@ -220,6 +246,24 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				return n;
 			}
 		}
+	});
+}
+
+function entityOf(svc: Service, opts: AggregateOptions): string {
+	if (opts.entity) return opts.entity;
+	const last = svc.name.split(".").pop() ?? svc.name;
+	return last.charAt(0).toUpperCase() + last.slice(1);
+}
+
+/**
+ * A policy: whenever an event arrives on this channel, the aggregate of its order (keyed by `orderId`)
+ * decides what follows. Applied at most once per event (the event id is the causation id).
+ */
+export function policy<S, D extends object = Record<string, unknown>>(
+	decide: (current: S | null, event: DomainEvent<D>) => Decision<S> | null
+): ChannelDefinition<Service & AggregateMethods<S>> {
+	return consume<Service & AggregateMethods<S>, D>(async function (event, ctx) {
+		await this.commit(event.data.orderId, current => decide(current, event), { ctx, causationId: event.id });
 	});
 }
 

@@ -4,9 +4,13 @@
  * an event delivered twice changes nothing the second time. Updates are atomic per row (Redis WATCH/MULTI).
  */
 import Redis from "ioredis";
-import type { Service, ServiceSchema } from "moleculer";
+import type { Context, Service, ServiceSchema } from "moleculer";
 import { config } from "../config";
+import type { DomainEvent } from "../services/shared/domain";
 import type { Page } from "./aggregate.mixin";
+import { consume } from "./channels";
+import { notFound } from "./errors";
+import { listParams, toPageQuery, type ListSpec } from "./listing";
 import { defineMixin } from "./schema";
 
 interface Stored<R> {
@@ -142,14 +146,67 @@ export interface ViewMethods<R> {
 	view: ViewStore<R>;
 }
 
-/** Mixin factory: `this.view` is the context's read model, in Redis when REDIS_URL is set. */
-export function viewStore<R>(name: string): Partial<ServiceSchema> {
+/** Mixin factory: `this.view` is the context's read model (named after the context unless `name` is given), in Redis when REDIS_URL is set. */
+export function viewStore<R>(name?: string): Partial<ServiceSchema> {
 	return defineMixin<object, ViewMethods<R>>({
 		created(this: Service & ViewMethods<R>) {
-			this.view = config.redisUrl ? new RedisViewStore<R>(config.redisUrl, name) : new MemoryViewStore<R>();
+			this.view = config.redisUrl ? new RedisViewStore<R>(config.redisUrl, name ?? this.fullName) : new MemoryViewStore<R>();
 		},
 		async stopped(this: Service & ViewMethods<R>) {
 			await this.view.close();
 		}
 	});
+}
+
+export interface OrderViewOptions<R> {
+	/** Its events are read from `<system>.<EventType>` channels. */
+	system: string;
+	/** The event types folded into the view. */
+	events: readonly string[];
+	/** How one event changes the order's row (null: no row). */
+	fold(row: R | null, event: DomainEvent): R | null;
+	/** What the rows are called in answers ("MyPage entry 'x' not found"). */
+	entity: string;
+	list: ListSpec;
+	/** Rows listed and answered; e.g. only established orders. */
+	visible?(row: R): boolean;
+}
+
+type ViewService<R> = Service & ViewMethods<R>;
+
+/**
+ * A read model with one row per order, keyed by `orderId` and folded only from events: the view store,
+ * the `list` and `get` (by `orderId`) actions, and one consumer per event type.
+ */
+export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> {
+	const visible = (row: unknown): boolean => (opts.visible ? opts.visible(row as R) : true);
+	const fold = opts.fold.bind(opts);
+	const reads = defineMixin<object, ViewMethods<R>>({
+		actions: {
+			list: {
+				params: listParams(opts.list),
+				async handler(this: ViewService<R>, ctx: Context<Record<string, unknown>>) {
+					const q = toPageQuery(ctx.params, opts.list);
+					return this.view.list({ filter: q.query, page: q.page, pageSize: q.pageSize, sort: q.sort, visible });
+				}
+			},
+			get: {
+				params: { $$strict: true, orderId: { type: "string", min: 1, max: 100 } },
+				async handler(this: ViewService<R>, ctx: Context<{ orderId: string }>) {
+					const row = await this.view.get(ctx.params.orderId);
+					if (!row || !visible(row)) throw notFound(opts.entity, ctx.params.orderId);
+					return row;
+				}
+			}
+		},
+		channels: Object.fromEntries(
+			opts.events.map(type => [
+				`${opts.system}.${type}`,
+				consume<ViewService<R>>(async function (event) {
+					await this.view.apply(event.data.orderId, event.id, row => fold(row, event));
+				})
+			])
+		)
+	});
+	return { ...reads, mixins: [viewStore<R>()] };
 }

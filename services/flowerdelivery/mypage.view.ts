@@ -2,6 +2,7 @@
  * MyPage read model: one row per order, folded only from events (no context's data is read).
  * Events arrive on separate channels, so in any order: each fold only moves a status forward.
  */
+import { advance } from "../shared/domain";
 import { ORDER_PROGRESS, type OrderStatus } from "./order.domain";
 
 export interface MyPageRow {
@@ -29,15 +30,9 @@ export interface MyPageEvent {
 
 const DELIVERY_PROGRESS = { Requested: 1, Started: 2, Completed: 3, Cancelled: 3 } as const;
 
-function orderStatus(current: OrderStatus | undefined, next: OrderStatus): OrderStatus {
-	if (!current) return next;
-	return ORDER_PROGRESS[next] > ORDER_PROGRESS[current] ? next : current;
-}
+const orderStatus = (current: OrderStatus | undefined, next: OrderStatus): OrderStatus => advance(ORDER_PROGRESS, current, next);
 
-function deliveryStatus(current: MyPageRow["deliveryStatus"], next: NonNullable<MyPageRow["deliveryStatus"]>): MyPageRow["deliveryStatus"] {
-	if (!current) return next;
-	return DELIVERY_PROGRESS[next] > DELIVERY_PROGRESS[current] ? next : current;
-}
+const deliveryStatus = (current: MyPageRow["deliveryStatus"], next: NonNullable<MyPageRow["deliveryStatus"]>): MyPageRow["deliveryStatus"] => advance(DELIVERY_PROGRESS, current, next);
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);

@@ -2,40 +2,21 @@
  * flowerdelivery.store (the seed's "ordermanagement") — the shop owner accepts, rejects and decorates.
  */
 import type { Context, Service } from "moleculer";
-import { aggregateStore, type AggregateMethods } from "../../mixins/aggregate.mixin";
-import { consume } from "../../mixins/channels";
-import { notFound } from "../../mixins/errors";
-import { idParam, listParams, toPageQuery, type ListSpec } from "../../mixins/listing";
+import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { idParam, readActions, type ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
-import type { Decision } from "../shared/domain";
 import { accept, decorate, onOrderCancelled, onOrderPlaced, reject, type OrderPlacedData, type StoreOrder } from "./store.domain";
 
 const LIST: ListSpec = { filters: { storeName: "string", status: "string", userName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
-interface StoreMethods extends AggregateMethods<StoreOrder> {
-	command(id: string, ctx: Context, decide: (o: StoreOrder, now: string) => Decision<StoreOrder>): Promise<StoreOrder | null>;
-}
-type StoreService = Service & StoreMethods;
+type StoreService = Service & AggregateMethods<StoreOrder>;
 
-const service: ContextSchema<StoreMethods> = {
+const service: ContextSchema<AggregateMethods<StoreOrder>> = {
 	name: "flowerdelivery.store",
-	mixins: [aggregateStore<StoreOrder>({ system: "flowerdelivery" })],
+	mixins: [aggregateStore<StoreOrder>({ system: "flowerdelivery", entity: "Store order" })],
 
 	actions: {
-		list: {
-			params: listParams(LIST),
-			async handler(this: StoreService, ctx: Context<Record<string, unknown>>) {
-				return this.findPage(toPageQuery(ctx.params, LIST));
-			}
-		},
-		get: {
-			params: idParam,
-			async handler(this: StoreService, ctx: Context<{ id: string }>) {
-				const o = await this.loadState(ctx.params.id);
-				if (!o) throw notFound("Store order", ctx.params.id);
-				return o;
-			}
-		},
+		...readActions<StoreOrder>(LIST),
 		accept: {
 			params: idParam,
 			handler(this: StoreService, ctx: Context<{ id: string }>) {
@@ -57,25 +38,8 @@ const service: ContextSchema<StoreMethods> = {
 	},
 
 	channels: {
-		"flowerdelivery.OrderPlaced": consume<StoreService, OrderPlacedData>(async function (e, ctx) {
-			await this.commit(e.data.orderId, cur => onOrderPlaced(cur, e.data, e.occurredAt), { ctx, causationId: e.id });
-		}),
-		"flowerdelivery.OrderCancelled": consume<StoreService, { storeName: string; userName: string }>(async function (e, ctx) {
-			await this.commit(e.data.orderId, cur => onOrderCancelled(cur, e.data, e.occurredAt), { ctx, causationId: e.id });
-		})
-	},
-
-	methods: {
-		command(this: StoreService, id: string, ctx: Context, decide: (o: StoreOrder, now: string) => Decision<StoreOrder>) {
-			return this.commit(
-				id,
-				cur => {
-					if (!cur) throw notFound("Store order", id);
-					return decide(cur, new Date().toISOString());
-				},
-				{ ctx }
-			);
-		}
+		"flowerdelivery.OrderPlaced": policy<StoreOrder, OrderPlacedData>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt)),
+		"flowerdelivery.OrderCancelled": policy<StoreOrder, { storeName: string; userName: string }>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt))
 	}
 };
 

@@ -65,3 +65,11 @@ export class StateMachine<S extends string> {
 		return this.transitions[status].length === 0;
 	}
 }
+
+/**
+ * Forward-only progress for read sides that fold facts arriving on separate channels, in any order:
+ * a status only ever moves to one ranked higher, so a late or duplicated fact never moves it back.
+ */
+export function advance<S extends string>(rank: Readonly<Record<S, number>>, current: S | undefined, next: S): S {
+	return current === undefined || rank[next] > rank[current] ? next : current;
+}
