@@ -73,3 +73,31 @@ export class StateMachine<S extends string> {
 export function advance<S extends string>(rank: Readonly<Record<S, number>>, current: S | undefined, next: S): S {
 	return current === undefined || rank[next] > rank[current] ? next : current;
 }
+
+/** The bookkeeping every aggregate carries: its id, its status, and when it was created and last changed. */
+export interface Tracked<S extends string> {
+	id: string;
+	status: S;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/**
+ * A cancellation told by another context. Events travel on separate channels, so it may overtake the order
+ * itself: finding nothing, it leaves `marker()` (a cancelled record, so the late arrival is ignored);
+ * otherwise the aggregate moves to `to` when its machine allows it (telling `events` of the new state),
+ * and stays as it is when not (already finished or cancelled).
+ */
+export function cancelOrMark<S extends string, A extends Tracked<S>>(
+	machine: StateMachine<S>,
+	current: A | null,
+	to: S,
+	now: string,
+	marker: () => A,
+	events: (cancelled: A) => EventDraft[] = () => []
+): Decision<A> | null {
+	if (!current) return { state: marker(), events: [] };
+	if (!machine.can(current.status, to)) return null;
+	const cancelled: A = { ...current, status: to, updatedAt: now };
+	return { state: cancelled, events: events(cancelled) };
+}
