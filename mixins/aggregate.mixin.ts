@@ -16,8 +16,10 @@ import { config } from "../config";
 import { publishToChannel } from "../config/channels";
 import { createDbAdapter, isDuplicateKey } from "../config/datastore";
 import type { Decision, DomainEvent } from "../services/shared/domain";
+import { readActions } from "./actions";
 import { consume } from "./channels";
 import { notFound, toMoleculerError } from "./errors";
+import type { ListSpec } from "./listing";
 import { defineMixin, type ChannelDefinition, type ContextSchema } from "./schema";
 import { Errors } from "moleculer";
 
@@ -61,8 +63,8 @@ export interface Page<T> {
 
 export interface AggregateMethods<S> {
 	loadState(id: string): Promise<S | null>;
-	/** The aggregate, or 404 naming the entity when it does not exist (or `visible` says the caller may not see it). */
-	loadExisting(id: string, visible?: (state: S) => boolean): Promise<S>;
+	/** The aggregate, or 404 naming the entity when it does not exist. */
+	loadExisting(id: string): Promise<S>;
 	commit(id: string, decide: (current: S | null) => Decision<S> | null, opts?: CommitOptions): Promise<S | null>;
 	/** A command on an existing aggregate (404 when there is none): the domain decides, given the time. */
 	command(id: string, ctx: Context, decide: (current: S, now: string) => Decision<S> | null): Promise<S | null>;
@@ -95,16 +97,21 @@ export interface AggregateOptions {
 	system: string;
 	/** What the aggregate is called in answers ("Order 'x' not found"); default: the context's name. */
 	entity?: string;
+	/** With it, the context answers `list` (these filters, paging, sort) and `get` by id. */
+	list?: ListSpec;
 }
 
 type This<S> = Service & AggregateMethods<S> & AggregateVars;
 
 /**
- * Mixin factory: gives a context service `this.commit(...)`, `this.loadState(...)`, `this.findPage(...)`
- * over its own collection (named after the service), with the outbox relay running while it is started.
+ * Mixin factory: gives a context service `this.commit(...)`, `this.command(...)`, `this.loadState(...)`,
+ * `this.findPage(...)` over its own collection (named after the service), with the outbox relay running
+ * while it is started; and the `list` and `get` actions when `opts.list` is given.
  */
 export function aggregateStore<S extends object>(opts: AggregateOptions): Partial<ServiceSchema> {
 	return defineMixin<AggregateMethods<S>, AggregateVars>({
+		actions: opts.list ? readActions<S>(opts.list) : {},
+
 		created(this: This<S>) {
 			// The MongoDB adapter reads the collection name from the schema: one collection per context.
 			(this.schema as ContextSchema).collection ??= this.fullName;
@@ -138,9 +145,9 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				return (await loadDoc<S>(this.store, id))?.state ?? null;
 			},
 
-			async loadExisting(this: This<S>, id: string, visible?: (state: S) => boolean): Promise<S> {
+			async loadExisting(this: This<S>, id: string): Promise<S> {
 				const state = await this.loadState(id);
-				if (!state || (visible && !visible(state))) throw notFound(entityOf(this, opts), id);
+				if (!state) throw notFound(entityOf(this, opts), id);
 				return state;
 			},
 

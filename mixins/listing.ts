@@ -2,8 +2,8 @@
  * List queries: `?page=&pageSize=&sort=` plus plain-equality filters on named fields only. Params are
  * validated as scalars, so no operator object (`{"$gt": ""}`, `$where`, …) can reach a datastore.
  */
-import type { ActionParams, ActionSchema, Context, Service } from "moleculer";
-import type { AggregateMethods, PageQuery } from "./aggregate.mixin";
+import type { ActionParams } from "moleculer";
+import type { PageQuery } from "./aggregate.mixin";
 
 export interface ListSpec {
 	/** Filterable fields and their type. */
@@ -46,24 +46,3 @@ export function toPageQuery(params: Record<string, unknown>, spec: ListSpec): Pa
 
 /** Params of commands addressed to one resource: `:id` from the path. */
 export const idParam: ActionParams = { $$strict: true, id: { type: "string", min: 1, max: 100 } };
-
-/**
- * The two reads every aggregate context answers: `list` (paging, sort, the spec's filters) and `get` by id
- * (404 naming the entity; `visible` may hide states the caller must not see).
- */
-export function readActions<S>(spec: ListSpec, visible?: (state: S) => boolean): Record<"list" | "get", ActionSchema<Service & AggregateMethods<S>>> {
-	return {
-		list: {
-			params: listParams(spec),
-			handler(this: Service & AggregateMethods<S>, ctx: Context<Record<string, unknown>>) {
-				return this.findPage(toPageQuery(ctx.params, spec));
-			}
-		},
-		get: {
-			params: idParam,
-			handler(this: Service & AggregateMethods<S>, ctx: Context<{ id: string }>) {
-				return this.loadExisting(ctx.params.id, visible);
-			}
-		}
-	};
-}

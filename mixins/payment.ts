@@ -34,12 +34,10 @@ export interface PlacementRules<S, I> {
 }
 
 export interface PlacementOptions<S, I> {
-	/** The pay action, e.g. "fishdelivery.payment.pay". */
-	payAction: string;
-	/** Path of the orders resource: the created order is at `<location>/<id>`. */
-	location: string;
-	/** Status of an order waiting for its payment. */
-	pendingStatus: string;
+	/** The system, by the specs' names: payment is `<system>.payment.pay`, the order is at `/api/<system>/orders/<id>`. */
+	system: string;
+	/** Status of an order waiting for its payment (default "PaymentPending"). */
+	pendingStatus?: string;
 	rules: PlacementRules<S, I>;
 }
 
@@ -64,6 +62,8 @@ type This<S, I> = Service & AggregateMethods<S> & PlacementMethods<S, I> & Place
 /** Mixin factory for an order context; use it after `aggregateStore` (it commits through `this.commit`). */
 export function paidPlacement<S extends PendingOrder, I>(opts: PlacementOptions<S, I>) {
 	const { rules } = opts;
+	const payAction = `${opts.system}.payment.pay`;
+	const pendingStatus = opts.pendingStatus ?? "PaymentPending";
 	const now = () => new Date().toISOString();
 	return defineMixin<PlacementMethods<S, I> & AggregateMethods<S>, PlacementVars>({
 		methods: {
@@ -72,7 +72,7 @@ export function paidPlacement<S extends PendingOrder, I>(opts: PlacementOptions<
 				const pending = await this.commit(id, () => rules.start(id, input, now()), { ctx });
 				if (!pending) throw new Error(`placement ${id} was not stored`);
 				try {
-					await ctx.call(opts.payAction, rules.payment(pending), { timeout: config.resilience.paymentTimeoutMs, retries: 0 });
+					await ctx.call(payAction, rules.payment(pending), { timeout: config.resilience.paymentTimeoutMs, retries: 0 });
 				} catch (err) {
 					const declined = err instanceof Errors.MoleculerError && err.code === 402;
 					const reason = err instanceof Errors.MoleculerError ? err.type : "UNKNOWN";
@@ -83,7 +83,7 @@ export function paidPlacement<S extends PendingOrder, I>(opts: PlacementOptions<
 				}
 				const placed = await this.commit(id, current => (current ? rules.paid(current, now()) : null), { ctx });
 				ctx.meta.$statusCode = 201;
-				ctx.meta.$location = `${opts.location}/${id}`;
+				ctx.meta.$location = `/api/${opts.system}/orders/${id}`;
 				return placed;
 			},
 
@@ -93,7 +93,7 @@ export function paidPlacement<S extends PendingOrder, I>(opts: PlacementOptions<
 
 			async closeStalePlacements(this: This<S, I>): Promise<void> {
 				const cutoff = new Date(Date.now() - config.pendingPlacementTimeoutMs).toISOString();
-				const page = await this.findPage({ query: { status: opts.pendingStatus }, page: 1, pageSize: 100, sort: { createdAt: 1 } });
+				const page = await this.findPage({ query: { status: pendingStatus }, page: 1, pageSize: 100, sort: { createdAt: 1 } });
 				for (const order of page.rows) {
 					if (order.createdAt < cutoff) await this.failPlacement(order.id, "PLACEMENT_ABANDONED");
 				}

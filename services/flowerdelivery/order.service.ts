@@ -3,8 +3,9 @@
  * circuit breaker, bulkhead at payment); an order whose payment did not succeed is never established.
  */
 import type { Context, Service } from "moleculer";
+import { commandAction } from "../../mixins/actions";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
-import { idParam, readActions, type ListSpec } from "../../mixins/listing";
+import type { ListSpec } from "../../mixins/listing";
 import { paidPlacement, type PlacementMethods } from "../../mixins/payment";
 import type { ContextSchema } from "../../mixins/schema";
 import type { ContextResponseMeta } from "moleculer-web";
@@ -29,18 +30,14 @@ const FACTS: Record<string, (data: Record<string, unknown>) => OrderFact> = {
 const service: ContextSchema<OrderMethods> = {
 	name: "flowerdelivery.order",
 	mixins: [
-		aggregateStore<Order>({ system: "flowerdelivery", entity: "Order" }),
+		aggregateStore<Order>({ system: "flowerdelivery", entity: "Order", list: LIST }),
 		paidPlacement<Order, OrderInput>({
-			payAction: "flowerdelivery.payment.pay",
-			location: "/api/flowerdelivery/orders",
-			pendingStatus: "PaymentPending",
+			system: "flowerdelivery",
 			rules: { start: startPlacement, payment: o => ({ orderId: o.id, userName: o.userName, amount: o.amount }), paid: paymentSucceeded, failed: paymentFailed }
 		})
 	],
 
 	actions: {
-		...readActions<Order>(LIST),
-
 		place: {
 			params: {
 				$$strict: true,
@@ -56,12 +53,7 @@ const service: ContextSchema<OrderMethods> = {
 			}
 		},
 
-		cancel: {
-			params: idParam,
-			handler(this: OrderService, ctx: Context<{ id: string }>) {
-				return this.command(ctx.params.id, ctx, cancel);
-			}
-		}
+		cancel: commandAction<Order>(cancel)
 	},
 
 	channels: Object.fromEntries(
