@@ -9,6 +9,7 @@ import { config } from "../../config";
 import { liveness, readiness } from "../../config/health";
 import type { ContextSchema } from "../../mixins/schema";
 import { flowerDeliveryRoutes } from "../flowerdelivery/routes";
+import { fishDeliveryRoutes } from "../fishdelivery/routes";
 
 interface ErrorBody {
 	name: string;
@@ -75,6 +76,13 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				path: "/api/flowerdelivery",
 				mappingPolicy: "restrict",
 				aliases: flowerDeliveryRoutes,
+				bodyParsers: { json: { strict: true, limit: "64kb" }, urlencoded: { extended: false, limit: "64kb" } },
+				mergeParams: true
+			},
+			{
+				path: "/api/fishdelivery",
+				mappingPolicy: "restrict",
+				aliases: fishDeliveryRoutes,
 				bodyParsers: { json: { strict: true, limit: "64kb" }, urlencoded: { extended: false, limit: "64kb" } },
 				mergeParams: true
 			}

@@ -10,8 +10,14 @@ import payment from "../../services/flowerdelivery/payment.service";
 import store from "../../services/flowerdelivery/store.service";
 import delivery from "../../services/flowerdelivery/delivery.service";
 import mypage from "../../services/flowerdelivery/mypage.service";
+import fishOrder from "../../services/fishdelivery/order.service";
+import fishPayment from "../../services/fishdelivery/payment.service";
+import fishStore from "../../services/fishdelivery/fishstore.service";
+import fishDelivery from "../../services/fishdelivery/delivery.service";
+import fishMyPage from "../../services/fishdelivery/mypage.service";
 
 export const flowerDeliverySchemas: ServiceSchema[] = [order, payment, store, delivery, mypage].map(s => s as ServiceSchema);
+export const fishDeliverySchemas: ServiceSchema[] = [fishOrder, fishPayment, fishStore, fishDelivery, fishMyPage].map(s => s as ServiceSchema);
 
 let n = 0;
 

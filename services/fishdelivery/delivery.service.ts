@@ -1,0 +1,28 @@
+/**
+ * fishdelivery.delivery — the shop's own rider: a delivery starts by itself when the shop took the order
+ * (OrderTaken), the rider completes it, a canceled order calls it back.
+ */
+import { commandAction } from "../../mixins/actions";
+import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import type { ListSpec } from "../../mixins/listing";
+import type { ContextSchema } from "../../mixins/schema";
+import { complete, onOrderCanceled, onOrderTaken, type Delivery } from "./delivery.domain";
+import type { FishEvents } from "./events";
+
+const LIST: ListSpec = { filters: { orderId: "string", status: "string", customerName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
+
+const service: ContextSchema<AggregateMethods<Delivery>> = {
+	name: "fishdelivery.delivery",
+	mixins: [aggregateStore<Delivery>({ system: "fishdelivery", entity: "Delivery", list: LIST })],
+
+	actions: {
+		complete: commandAction<Delivery>(complete)
+	},
+
+	channels: {
+		"fishdelivery.OrderTaken": policy<Delivery, FishEvents["OrderTaken"]>((cur, e) => onOrderTaken(cur, e.data, e.occurredAt)),
+		"fishdelivery.OrderCanceled": policy<Delivery, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt))
+	}
+};
+
+export default service;

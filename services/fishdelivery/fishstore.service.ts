@@ -1,0 +1,32 @@
+/**
+ * fishdelivery.fishstore — the fish shop: paid orders reach it (PayApproved), the owner takes them and
+ * prepares the dish (OrderTaken), canceled orders are dropped.
+ */
+import { commandAction } from "../../mixins/actions";
+import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import type { ListSpec } from "../../mixins/listing";
+import type { ContextSchema } from "../../mixins/schema";
+import type { FishEvents } from "./events";
+import { onOrderCanceled, onPayApproved, take, type FishOrder } from "./fishstore.domain";
+
+const LIST: ListSpec = { filters: { status: "string", customerName: "string", fishName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
+
+/** The statuses `PATCH /fishstores/:id` may ask for, and the command that gets there (the seed: status="prepared"). */
+const ON_STATUS = { prepared: take } as const;
+
+const service: ContextSchema<AggregateMethods<FishOrder>> = {
+	name: "fishdelivery.fishstore",
+	mixins: [aggregateStore<FishOrder>({ system: "fishdelivery", entity: "Fish order", list: LIST })],
+
+	actions: {
+		take: commandAction<FishOrder>(take),
+		update: commandAction<FishOrder, { status: keyof typeof ON_STATUS }>((o, now, p) => ON_STATUS[p.status](o, now), { status: { type: "enum", values: Object.keys(ON_STATUS) } })
+	},
+
+	channels: {
+		"fishdelivery.PayApproved": policy<FishOrder, FishEvents["PayApproved"]>((cur, e) => onPayApproved(cur, e.data, e.occurredAt)),
+		"fishdelivery.OrderCanceled": policy<FishOrder, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt))
+	}
+};
+
+export default service;

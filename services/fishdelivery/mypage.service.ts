@@ -1,0 +1,17 @@
+/**
+ * fishdelivery.mypage — the customer's MyPage (the seed's CQRS view): one row per order, folded only from
+ * events, keyed by orderId and filterable by status.
+ */
+import type { ListSpec } from "../../mixins/listing";
+import type { ContextSchema } from "../../mixins/schema";
+import { orderView } from "../../mixins/view.mixin";
+import { foldMyPage, MYPAGE_EVENTS, type MyPageRow } from "./mypage.view";
+
+const LIST: ListSpec = { filters: { status: "string", customerName: "string" }, sortable: ["updatedAt", "status"], defaultSort: "-updatedAt" };
+
+const service: ContextSchema = {
+	name: "fishdelivery.mypage",
+	mixins: [orderView<MyPageRow>({ system: "fishdelivery", events: MYPAGE_EVENTS, fold: foldMyPage, entity: "MyPage entry", list: LIST, visible: row => row.placed })]
+};
+
+export default service;

@@ -1,0 +1,30 @@
+/**
+ * fishdelivery.payment — pays for an order while it is placed (idempotent per orderId), tells the shop once
+ * the order is established (PayApproved), and cancels the payment with its order (PayCanceled). Stored in
+ * the deployment's durable document store (MongoDB when MONGO_URI is set), as the seed wanted for payments.
+ */
+import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import type { ListSpec } from "../../mixins/listing";
+import { payAction } from "../../mixins/payment";
+import type { ContextSchema } from "../../mixins/schema";
+import type { FishEvents, OrderDetailsData } from "./events";
+import { ORDER_DETAILS_PARAMS } from "./params";
+import { approve, onOrderCanceled, onOrderPlaced, type Payment } from "./payment.domain";
+
+const LIST: ListSpec = { filters: { orderId: "string", customerName: "string", status: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
+
+const service: ContextSchema<AggregateMethods<Payment>> = {
+	name: "fishdelivery.payment",
+	mixins: [aggregateStore<Payment>({ system: "fishdelivery", entity: "Payment", list: LIST })],
+
+	actions: {
+		pay: payAction<Payment, OrderDetailsData>({ orderId: { type: "string", min: 1, max: 100 }, ...ORDER_DETAILS_PARAMS }, approve)
+	},
+
+	channels: {
+		"fishdelivery.OrderPlaced": policy<Payment, FishEvents["OrderPlaced"]>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt)),
+		"fishdelivery.OrderCanceled": policy<Payment, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt))
+	}
+};
+
+export default service;
