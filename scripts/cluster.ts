@@ -3,6 +3,7 @@
  * NATS, exactly as Kubernetes runs them (one context per pod). Used by `npm run cluster` and the cluster tests.
  *
  *   npm run cluster            # flower delivery: gateway on http://127.0.0.1:3000
+ *   CLUSTER_SYSTEM=fishdelivery npm run cluster   # fish delivery
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -185,15 +186,15 @@ function stripInherited(env: NodeJS.ProcessEnv): Record<string, string> {
 	return out;
 }
 
-/** The flower delivery system, one process per context. */
-export const FLOWER_DELIVERY: ContextSpec[] = [
-	{ name: "order", services: "flowerdelivery/order" },
-	{ name: "payment", services: "flowerdelivery/payment" },
-	{ name: "store", services: "flowerdelivery/store" },
-	{ name: "delivery", services: "flowerdelivery/delivery" },
-	{ name: "mypage", services: "flowerdelivery/mypage" },
-	{ name: "gateway", services: "gateway/api" }
-];
+/** A system as Kubernetes runs it: one process per context (named after it), and the gateway. */
+function systemOf(system: string, contexts: string[]): ContextSpec[] {
+	return [...contexts.map(name => ({ name, services: `${system}/${name}` })), { name: "gateway", services: "gateway/api" }];
+}
+
+export const FLOWER_DELIVERY: ContextSpec[] = systemOf("flowerdelivery", ["order", "payment", "store", "delivery", "mypage"]);
+export const FISH_DELIVERY: ContextSpec[] = systemOf("fishdelivery", ["order", "payment", "fishstore", "delivery", "mypage"]);
+
+const SYSTEMS: Record<string, ContextSpec[]> = { flowerdelivery: FLOWER_DELIVERY, fishdelivery: FISH_DELIVERY };
 
 async function main(): Promise<void> {
 	const basePort = Number(process.env.CLUSTER_BASE_PORT || 4222);
@@ -207,13 +208,16 @@ async function main(): Promise<void> {
 	};
 	process.on("SIGINT", shutdown);
 	process.on("SIGTERM", shutdown);
+	const system = process.env.CLUSTER_SYSTEM || "flowerdelivery";
+	const specs = SYSTEMS[system];
+	if (!specs) throw new Error(`CLUSTER_SYSTEM: expected one of ${Object.keys(SYSTEMS).join(", ")}, got "${system}"`);
 	await cluster.startServers();
 	console.log(`nats-server -js on ${cluster.natsUrl}, redis-server on ${cluster.redisUrl}`);
-	for (const spec of FLOWER_DELIVERY) {
+	for (const spec of specs) {
 		await cluster.start(spec);
 		console.log(`  ${spec.name.padEnd(10)} ready (${spec.services})`);
 	}
-	console.log(`\nFlower delivery cluster is up: ${cluster.baseUrl}/api/flowerdelivery  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
+	console.log(`\n${system} cluster is up: ${cluster.baseUrl}/api/${system}  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
 }
 
 if (require.main === module) {
