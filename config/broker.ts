@@ -35,10 +35,14 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 			windowTime: config.resilience.circuitBreaker.windowTime,
 			minRequestCount: config.resilience.circuitBreaker.minRequestCount,
 			halfOpenTime: config.resilience.circuitBreaker.halfOpenTime,
-			// Trip on server-side failures and timeouts only; a declined payment (402) is an answer, not a fault.
+			// Trip on failures of the called endpoint itself: errors >= 500 and a full bulkhead queue. A declined
+			// payment (402) is an answer, not a fault; a 503 that a healthy service returns because *its*
+			// dependency is down is that dependency's failure, counted by that service's own breaker.
 			check: (err: Error) => {
-				const code = (err as Errors.MoleculerError).code;
-				return typeof code !== "number" || code >= 500;
+				const e = err as Errors.MoleculerError;
+				if (e.type === "QUEUE_FULL") return true;
+				if (e.type === "SERVICE_UNAVAILABLE") return false;
+				return typeof e.code !== "number" || e.code >= 500;
 			}
 		},
 		// Per-action bulkheads are declared where they matter (payment); this is the broker-wide default.

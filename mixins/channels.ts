@@ -28,7 +28,7 @@ export function consume<TThis extends Service, D extends object = Record<string,
 			const event = ctx.params;
 			if (!isDomainEvent(event)) throw new MalformedEventError(ctx.eventName ?? "channel");
 			await handle.call(this, event as DomainEvent<D>, ctx);
-			this.logger.debug(`handled ${event.type} ${event.id} for order ${event.data.orderId}`);
+			this.logger.debug(`handled ${event.type} ${event.id} for order ${event.data.orderId} (request ${ctx.requestID})`);
 		}
 	};
 }

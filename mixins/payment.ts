@@ -112,6 +112,7 @@ export function paidPlacement<S extends PendingOrder, I>(opts: PlacementOptions<
 	});
 }
 
+/** The payment gateway's answer is slow (the seeds' overload scenario): the charge is made, the reply comes late. */
 function simulatedLatency(): Promise<void> {
 	const [min, max] = config.payment.latencyMs;
 	if (max === 0) return Promise.resolve();
@@ -127,9 +128,10 @@ export function payAction<S, P extends { orderId: string }>(
 		params: { $$strict: true, ...params },
 		bulkhead: { enabled: true, ...config.resilience.paymentBulkhead },
 		async handler(this: Service & AggregateMethods<S>, ctx: Context<P>) {
-			await simulatedLatency();
 			const request = ctx.params;
-			return this.commit(request.orderId, current => decide(current, request, new Date().toISOString()), { ctx });
+			const payment = await this.commit(request.orderId, current => decide(current, request, new Date().toISOString()), { ctx });
+			await simulatedLatency();
+			return payment;
 		}
 	};
 }

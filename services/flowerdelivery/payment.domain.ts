@@ -4,6 +4,7 @@
  */
 import { DomainError, type Decision } from "../shared/domain";
 
+/** Voided: the order gave up before any charge; a later `pay` for it is refused (no charge is ever made). */
 export type PaymentStatus = "Approved" | "Cancelled" | "Voided";
 
 export interface Payment {

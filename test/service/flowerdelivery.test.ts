@@ -3,85 +3,34 @@
  */
 import { client, eventually, type Client } from "../support/http";
 import { startEmbedded } from "../support/embedded";
+import { API, flowerFlows, seedOrder } from "../support/flower-flows";
 
-const API = "/api/flowerdelivery";
 let http: Client;
+let flows: ReturnType<typeof flowerFlows>;
 let stop: () => Promise<void>;
 
 beforeAll(async () => {
 	const app = await startEmbedded();
 	http = client(app.baseUrl);
+	flows = flowerFlows(http);
 	stop = app.stop;
 });
 afterAll(() => stop());
 
-// The seed's command, as httpie sends it (numbers as strings).
-const seedOrder = { storeName: "KJSHOP", itemName: "장미 한바구니", qty: "1", itemPrice: "50000", userName: "LKJ" };
-
-async function place(body: Record<string, unknown> = seedOrder): Promise<string> {
-	const res = await http.post(`${API}/orders`, body);
-	expect(res.status).toBe(201);
-	return res.body.id;
-}
-
-const storeOrder = (id: string) => eventually(() => http.get(`${API}/ordermanagements/${id}`), r => r.status === 200);
-const myPage = (id: string, accept: (row: any) => boolean) => eventually(() => http.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body));
+const place = (body?: Record<string, unknown>) => flows.place(body);
+const storeOrder = (id: string) => flows.storeOrder(id);
 
 describe("flower delivery, embedded default", () => {
 	it("runs the seed scenario end to end, and MyPage shows each step", async () => {
-		const res = await http.post(`${API}/orders`, seedOrder, { "X-Request-ID": "seed-scenario-1" });
-		expect(res.status).toBe(201);
-		expect(res.headers.get("x-request-id")).toBe("seed-scenario-1");
-		expect(res.headers.get("location")).toBe(`${API}/orders/${res.body.id}`);
-		expect(res.body).toMatchObject({ storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ", status: "Placed" });
-		const id = res.body.id;
-
-		expect((await http.get(`${API}/orders/${id}`)).body.itemName).toBe("장미 한바구니");
-		expect((await http.get(`${API}/payments/${id}`)).body).toMatchObject({ orderId: id, amount: 50000, status: "Approved" });
-		await myPage(id, r => r.orderStatus === "Placed" && r.paymentStatus === "Approved" && r.itemName === "장미 한바구니");
-
-		await storeOrder(id);
-		const pending = await http.get(`${API}/ordermanagements?storeName=KJSHOP&status=Received`);
-		expect(pending.body.rows.map((r: { id: string }) => r.id)).toContain(id);
-		expect((await http.post(`${API}/ordermanagements/${id}/accept`)).body.status).toBe("Accepted");
-		await myPage(id, r => r.orderStatus === "Accepted");
-		expect((await http.post(`${API}/ordermanagements/${id}/decorate`)).body.status).toBe("Decorated");
-
-		const waiting = await eventually(() => http.get(`${API}/deliveries?status=Requested`), r => r.body.rows.some((d: { id: string }) => d.id === id));
-		expect(waiting.status).toBe(200);
-		await myPage(id, r => r.orderStatus === "Decorated" && r.deliveryStatus === "Requested");
-		expect((await http.post(`${API}/deliveries/${id}/start`)).body.status).toBe("Started");
-		await myPage(id, r => r.orderStatus === "Delivering" && r.deliveryStatus === "Started");
-		expect((await http.post(`${API}/deliveries/${id}/complete`)).body.status).toBe("Completed");
-		await myPage(id, r => r.orderStatus === "Delivered" && r.deliveryStatus === "Completed");
-		await eventually(() => http.get(`${API}/orders/${id}`), r => r.body.status === "Delivered");
-
-		const mine = await http.get(`${API}/myPages?userName=LKJ`);
-		expect(mine.body.rows.some((r: { orderId: string }) => r.orderId === id)).toBe(true);
+		await flows.seedScenario("seed-scenario-1");
 	});
 
 	it("cancels an order: payment refunded, store order and MyPage cancelled; a second cancel is 409 with the status", async () => {
-		const id = await place({ ...seedOrder, userName: "canceller" });
-		await storeOrder(id);
-		const res = await http.del(`${API}/orders/${id}`);
-		expect(res.status).toBe(200);
-		expect(res.body.status).toBe("Cancelled");
-		await eventually(() => http.get(`${API}/payments/${id}`), r => r.body.status === "Cancelled" && r.body.cancelReason === "customer");
-		await eventually(() => http.get(`${API}/ordermanagements/${id}`), r => r.body.status === "Cancelled");
-		await myPage(id, r => r.orderStatus === "Cancelled" && r.paymentStatus === "Cancelled");
-		const again = await http.del(`${API}/orders/${id}`);
-		expect(again.status).toBe(409);
-		expect(again.body).toMatchObject({ name: "MoleculerClientError", code: 409, type: "ILLEGAL_TRANSITION", data: { status: "Cancelled" } });
+		await flows.cancellation();
 	});
 
 	it("a store rejection cancels the payment by force and ends the order as rejected", async () => {
-		const id = await place({ ...seedOrder, userName: "rejected" });
-		await storeOrder(id);
-		const res = await http.post(`${API}/ordermanagements/${id}/reject`, { reason: "장미 품절" });
-		expect(res.status).toBe(200);
-		await eventually(() => http.get(`${API}/payments/${id}`), r => r.body.status === "Cancelled" && r.body.cancelReason === "forced");
-		await eventually(() => http.get(`${API}/orders/${id}`), r => r.body.status === "Rejected" && r.body.rejectReason === "장미 품절");
-		await myPage(id, r => r.orderStatus === "Rejected" && r.paymentStatus === "Cancelled");
+		await flows.rejection();
 	});
 
 	it("refuses to cancel once the delivery has started (409 with the current status)", async () => {

@@ -31,14 +31,25 @@ export function client(baseUrl: string) {
 
 export type Client = ReturnType<typeof client>;
 
-/** Polls `probe` until `accept` holds for its result, or fails with the last result after `timeoutMs`. */
+/**
+ * Polls `probe` until `accept` holds for its result, or fails with the last result (or the last error the
+ * probe threw) after `timeoutMs`.
+ */
 export async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 15000, everyMs = 100): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
-	let last: T = await probe();
-	while (!accept(last)) {
-		if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+	for (;;) {
+		let last: { value: T } | { error: unknown };
+		try {
+			const value = await probe();
+			if (accept(value)) return value;
+			last = { value };
+		} catch (error) {
+			last = { error };
+		}
+		if (Date.now() > deadline) {
+			if ("error" in last) throw last.error;
+			throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last.value)}`);
+		}
 		await new Promise(r => setTimeout(r, everyMs));
-		last = await probe();
 	}
-	return last;
 }

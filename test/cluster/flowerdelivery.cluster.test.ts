@@ -1,0 +1,196 @@
+/**
+ * Flower delivery as Kubernetes runs it: real `nats-server -js` and `redis-server`, one process per
+ * context (compiled code, `npm run build` first), every check over HTTP through the gateway.
+ */
+import { FLOWER_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
+import { client, type Client } from "../support/http";
+import { API, flowerFlows, seedOrder } from "../support/flower-flows";
+
+const COMMON_ENV = {
+	LOG_LEVEL: "info",
+	OUTBOX_SWEEP_MS: "300",
+	CHANNEL_ACK_WAIT_MS: "4000",
+	CHANNEL_BACKOFF_MS: "100"
+};
+
+/** Consumers log every event they handle at debug level: `handled <Type> <eventId> for order <orderId>`. */
+function handled(log: string, type: string): string[] {
+	const re = new RegExp(`handled ${type} \\S+ for order (\\S+?)["\\s]`, "g");
+	return [...log.matchAll(re)].map(m => m[1]);
+}
+
+function counts(ids: string[]): Map<string, number> {
+	const m = new Map<string, number>();
+	for (const id of ids) m.set(id, (m.get(id) ?? 0) + 1);
+	return m;
+}
+
+describe("flower delivery cluster: one process per context over NATS JetStream", () => {
+	const cluster = new LocalCluster({ basePort: 15000, env: COMMON_ENV });
+	let http: Client;
+	let flows: ReturnType<typeof flowerFlows>;
+
+	/** Store and delivery log each handled event (debug), so the tests can count deliveries per process. */
+	const spec = (name: string): ContextSpec => {
+		const s = FLOWER_DELIVERY.find(c => c.name === name)!;
+		return ["store", "delivery"].includes(name) ? { ...s, env: { LOG_LEVEL: "debug" } } : s;
+	};
+
+	beforeAll(async () => {
+		await cluster.startServers();
+		for (const { name } of FLOWER_DELIVERY) await cluster.start(spec(name));
+		http = client(cluster.baseUrl);
+		flows = flowerFlows(http, 30000);
+	});
+
+	afterAll(() => cluster.stopAll());
+
+	it("(a) runs the seed scenario, a cancellation and a rejection with refunds", async () => {
+		const id = await flows.seedScenario("cluster-seed-1");
+		await flows.cancellation();
+		await flows.rejection();
+		// The request id of the HTTP request travelled into the channel messages of that order's saga.
+		expect(cluster.logOf("store")).toMatch(/cluster-seed-1/);
+		expect(cluster.logOf("delivery")).toMatch(new RegExp(`handled DecorationCompleted \\S+ for order ${id}`));
+	});
+
+	it("(b) accepts orders while the store context is down; they are processed when it comes back, none lost, none twice", async () => {
+		await cluster.stop("store");
+		const ids: string[] = [];
+		for (let i = 0; i < 10; i++) ids.push(await flows.place({ ...seedOrder, storeName: "DOWNSHOP", userName: `down${i}` }));
+		const whileDown = await http.get(`${API}/ordermanagements?storeName=DOWNSHOP`);
+		expect(whileDown.status).toBe(503);
+		expect(whileDown.headers.get("retry-after")).toBeTruthy();
+		for (const id of ids) expect((await http.get(`${API}/myPages/${id}`)).status).toBe(200);
+
+		await cluster.start(spec("store"));
+		const rows = await flows.wait(() => flows.all(`${API}/ordermanagements?storeName=DOWNSHOP`), r => r.length >= ids.length);
+		expect(rows.map(r => r.id).sort()).toEqual([...ids].sort());
+		expect(rows.every(r => r.status === "Received")).toBe(true);
+		const perOrder = counts(handled(cluster.logOf("store"), "OrderPlaced").filter(id => ids.includes(id)));
+		expect([...perOrder.values()]).toEqual(ids.map(() => 1));
+	});
+
+	it("(c) two delivery replicas share the work: every event handled exactly once", async () => {
+		await cluster.start({ name: "delivery-2", services: "flowerdelivery/delivery", env: { LOG_LEVEL: "debug" } });
+		const ids: string[] = [];
+		for (let i = 0; i < 16; i++) {
+			const id = await flows.place({ ...seedOrder, storeName: "SCALESHOP", userName: `scale${i}` });
+			await flows.storeOrder(id);
+			expect((await http.post(`${API}/ordermanagements/${id}/accept`)).status).toBe(200);
+			expect((await http.post(`${API}/ordermanagements/${id}/decorate`)).status).toBe(200);
+			ids.push(id);
+		}
+		for (const id of ids) await flows.myPage(id, r => r.deliveryStatus === "Requested");
+		const one = handled(cluster.logOf("delivery"), "DecorationCompleted").filter(id => ids.includes(id));
+		const two = handled(cluster.logOf("delivery-2"), "DecorationCompleted").filter(id => ids.includes(id));
+		expect([...one, ...two].sort()).toEqual([...ids].sort()); // each once, in one replica or the other
+		expect(one.length).toBeGreaterThan(0);
+		expect(two.length).toBeGreaterThan(0);
+		await cluster.stop("delivery-2");
+	});
+
+	it("(d) kill -9 of a consumer while events flow loses nothing", async () => {
+		const ids: string[] = [];
+		const placing = (async () => {
+			for (let i = 0; i < 30; i++) ids.push(await flows.place({ ...seedOrder, storeName: "CRASHSHOP", userName: `crash${i}` }));
+		})();
+		await flows.wait(async () => ids.length, n => n >= 8);
+		await cluster.stop("store", "SIGKILL");
+		await placing;
+		await cluster.start(spec("store"));
+		const rows = await flows.wait(() => flows.all(`${API}/ordermanagements?storeName=CRASHSHOP`), r => r.length >= ids.length);
+		expect(rows.map(r => r.id).sort()).toEqual([...ids].sort());
+	});
+});
+
+describe("flower delivery cluster: payment overloaded, down or slow", () => {
+	const cluster = new LocalCluster({
+		basePort: 15100,
+		env: { ...COMMON_ENV, PAYMENT_TIMEOUT_MS: "610", CB_MIN_REQUESTS: "10", CB_WINDOW_SECONDS: "5", CB_HALF_OPEN_MS: "1000", RETRY_AFTER_SECONDS: "3" }
+	});
+	let http: Client;
+	let flows: ReturnType<typeof flowerFlows>;
+	const paymentSpec = FLOWER_DELIVERY.find(s => s.name === "payment")!;
+
+	beforeAll(async () => {
+		await cluster.startServers();
+		for (const spec of FLOWER_DELIVERY) {
+			const env: Record<string, string> = spec.name === "payment" ? { PAYMENT_LATENCY_MS: "400-620", PAYMENT_CONCURRENCY: "4", PAYMENT_QUEUE: "4" } : {};
+			await cluster.start({ ...spec, env });
+		}
+		http = client(cluster.baseUrl);
+		flows = flowerFlows(http, 30000);
+	});
+
+	afterAll(() => cluster.stopAll());
+
+	/** After things settle: no approved payment without an established order. */
+	async function expectNoOrphanPayment(): Promise<void> {
+		await flows.wait(
+			async () => {
+				const orders = new Map((await flows.all(`${API}/orders`)).map(o => [o.id, o.status]));
+				return (await flows.all(`${API}/payments`)).filter(p => p.status === "Approved" && !["Placed", "Accepted", "Decorated", "Delivering", "Delivered", "Cancelled", "Rejected"].includes(orders.get(p.orderId)));
+			},
+			orphans => orphans.length === 0
+		);
+	}
+
+	it("(e) overloaded payment: placements answer 201 or 503 + Retry-After, reads stay at 100 %, no orphan payment", async () => {
+		const statuses = new Map<number, number>();
+		const readStatuses = new Map<number, number>();
+		let retryAfterMissing = 0;
+		const until = Date.now() + 6000;
+		const writer = async (i: number) => {
+			while (Date.now() < until) {
+				const res = await http.post(`${API}/orders`, { ...seedOrder, userName: `load${i}` });
+				statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+				if (res.status === 503 && !res.headers.get("retry-after")) retryAfterMissing++;
+			}
+		};
+		const reader = async (i: number) => {
+			while (Date.now() < until) {
+				const res = await http.get(i % 2 ? `${API}/myPages?userName=LKJ` : `${API}/orders?userName=load${i}`);
+				readStatuses.set(res.status, (readStatuses.get(res.status) ?? 0) + 1);
+			}
+		};
+		await Promise.all([...Array.from({ length: 30 }, (_, i) => writer(i)), ...Array.from({ length: 4 }, (_, i) => reader(i))]);
+		console.log("overload: placement statuses", Object.fromEntries(statuses), "read statuses", Object.fromEntries(readStatuses));
+		expect([...statuses.keys()].every(s => s === 201 || s === 503)).toBe(true);
+		expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
+		expect(retryAfterMissing).toBe(0);
+		expect([...readStatuses.keys()]).toEqual([200]);
+		await expectNoOrphanPayment();
+	});
+
+	it("(e) payment down: 503 + Retry-After, the order is not established, MyPage still answers", async () => {
+		await cluster.stop("payment");
+		const res = await http.post(`${API}/orders`, { ...seedOrder, userName: "nopay" });
+		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("3");
+		expect(res.body).toMatchObject({ code: 503, type: "SERVICE_UNAVAILABLE" });
+		const orders = await http.get(`${API}/orders?userName=nopay`);
+		expect(orders.body.rows.map((o: { status: string }) => o.status)).toEqual(["PaymentFailed"]);
+		expect((await http.get(`${API}/myPages?userName=LKJ`)).status).toBe(200);
+		expect((await http.get(`${API}/myPages?userName=nopay`)).body.total).toBe(0);
+	});
+
+	it("(f) payment slower than the caller's timeout: after things settle, no payment exists without an established order", async () => {
+		await cluster.start({ ...paymentSpec, env: { PAYMENT_LATENCY_MS: "700-800", PAYMENT_CONCURRENCY: "50", PAYMENT_QUEUE: "100" } });
+		await cluster.restart("order"); // a fresh circuit breaker: every call below really reaches payment
+		await flows.wait(() => http.get(`${API}/orders?pageSize=1`), r => r.status === 200);
+		const ids: string[] = [];
+		for (let i = 0; i < 6; i++) {
+			const res = await http.post(`${API}/orders`, { ...seedOrder, userName: `slow${i}` });
+			expect(res.status).toBe(503);
+		}
+		for (let i = 0; i < 6; i++) ids.push(...(await http.get(`${API}/orders?userName=slow${i}`)).body.rows.map((o: { id: string }) => o.id));
+		expect(ids).toHaveLength(6);
+		await expectNoOrphanPayment();
+		// Every charge answered after the caller gave up was refunded by compensation.
+		const payments = (await flows.all(`${API}/payments`)).filter(p => ids.includes(p.orderId));
+		console.log("slow payment outcomes", payments.map(p => `${p.status}${p.cancelReason ? `/${p.cancelReason}` : ""}`));
+		expect(payments).toHaveLength(ids.length);
+		expect(payments.every(p => p.status === "Cancelled" && p.cancelReason === "forced")).toBe(true);
+	});
+});
