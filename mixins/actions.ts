@@ -5,7 +5,7 @@
 import type { ActionParams, ActionSchema, Context, Service } from "moleculer";
 import type { Decision } from "../services/shared/domain";
 import type { AggregateMethods } from "./aggregate.mixin";
-import { idParam, listParams, toPageQuery, type ListSpec } from "./listing";
+import { idParam, listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 
 type AggregateService<S> = Service & AggregateMethods<S>;
 
@@ -13,12 +13,14 @@ type AggregateService<S> = Service & AggregateMethods<S>;
 export function readActions<S>(spec: ListSpec): Record<"list" | "get", ActionSchema<AggregateService<S>>> {
 	return {
 		list: {
+			retryPolicy: readRetry,
 			params: listParams(spec),
 			handler(this: AggregateService<S>, ctx: Context<Record<string, unknown>>) {
 				return this.findPage(toPageQuery(ctx.params, spec));
 			}
 		},
 		get: {
+			retryPolicy: readRetry,
 			params: idParam,
 			handler(this: AggregateService<S>, ctx: Context<{ id: string }>) {
 				return this.loadExisting(ctx.params.id);

@@ -4,6 +4,7 @@
  */
 import type { ActionParams } from "moleculer";
 import type { PageQuery } from "./aggregate.mixin";
+import { config } from "../config";
 
 export interface ListSpec {
 	/** Filterable fields and their type. */
@@ -46,3 +47,6 @@ export function toPageQuery(params: Record<string, unknown>, spec: ListSpec): Pa
 
 /** Params of commands addressed to one resource: `:id` from the path. */
 export const idParam: ActionParams = { $$strict: true, id: { type: "string", min: 1, max: 100 } };
+
+/** Reads are idempotent: the caller retries them on retryable errors (e.g. a replica went away mid-call). */
+export const readRetry = { enabled: true, retries: config.resilience.readRetries };

@@ -10,7 +10,7 @@ import type { DomainEvent } from "../services/shared/domain";
 import type { Page } from "./aggregate.mixin";
 import { consume } from "./channels";
 import { notFound } from "./errors";
-import { listParams, toPageQuery, type ListSpec } from "./listing";
+import { listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 import { defineMixin } from "./schema";
 
 interface Stored<R> {
@@ -184,6 +184,7 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 	const reads = defineMixin<object, ViewMethods<R>>({
 		actions: {
 			list: {
+				retryPolicy: readRetry,
 				params: listParams(opts.list),
 				async handler(this: ViewService<R>, ctx: Context<Record<string, unknown>>) {
 					const q = toPageQuery(ctx.params, opts.list);
@@ -191,6 +192,7 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 				}
 			},
 			get: {
+				retryPolicy: readRetry,
 				params: { $$strict: true, orderId: { type: "string", min: 1, max: 100 } },
 				async handler(this: ViewService<R>, ctx: Context<{ orderId: string }>) {
 					const row = await this.view.get(ctx.params.orderId);

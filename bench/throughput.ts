@@ -1,0 +1,71 @@
+/**
+ * Throughput of `POST /api/flowerdelivery/orders` through the gateway on the embedded default (every
+ * context in one process, NeDB files, in-process channels), against a bare moleculer-web echo endpoint
+ * measured in the same run on the same machine. Prints both and their ratio.
+ *
+ *   npm run bench            (BENCH_SECONDS=10 BENCH_CONNECTIONS=20 by default)
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const seconds = Number(process.env.BENCH_SECONDS || 10);
+const connections = Number(process.env.BENCH_CONNECTIONS || 20);
+const order = JSON.stringify({ storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ" });
+
+async function waitReady(url: string): Promise<void> {
+	for (let i = 0; i < 300; i++) {
+		try {
+			if ((await fetch(url)).status < 500) return;
+		} catch {
+			/* not listening yet */
+		}
+		await new Promise(r => setTimeout(r, 100));
+	}
+	throw new Error(`${url} did not come up`);
+}
+
+async function run(title: string, url: string, headers: Record<string, string> = {}): Promise<autocannon.Result> {
+	const result = await autocannon({ title, url, method: "POST", body: order, headers: { "content-type": "application/json", ...headers }, connections, duration: seconds });
+	const non2xx = result.non2xx + result.errors;
+	console.log(`${title.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx/errors ${non2xx}`);
+	return result;
+}
+
+function stop(p: ChildProcess): Promise<void> {
+	return new Promise(resolve => {
+		if (p.exitCode !== null) return resolve();
+		p.once("exit", () => resolve());
+		p.kill("SIGTERM");
+	});
+}
+
+async function main(): Promise<void> {
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-data-"));
+	const env = { ...process.env, LOG_LEVEL: "warn", DATA_DIR: dataDir };
+	const echo = fork(path.join(__dirname, "echo-server.js"), [], { env: { ...env, BENCH_PORT: "3901" }, stdio: "inherit" });
+	const app = fork(path.join(ROOT, "node_modules", "moleculer", "bin", "moleculer-runner.js"), ["--config", path.join(ROOT, "dist", "moleculer.config.js"), path.join(ROOT, "dist", "services")], {
+		env: { ...env, PORT: "3902" },
+		stdio: "inherit"
+	});
+	try {
+		await waitReady("http://127.0.0.1:3901/api/echo");
+		await waitReady("http://127.0.0.1:3902/ready");
+		console.log(`autocannon: ${connections} connections, ${seconds} s each, ${os.cpus().length} cores`);
+		const headers: Record<string, string> = process.env.BENCH_TOKEN ? { authorization: `Bearer ${process.env.BENCH_TOKEN}` } : {};
+		const bare = await run("bare moleculer-web echo", "http://127.0.0.1:3901/api/echo");
+		const orders = await run("POST /api/flowerdelivery/orders", "http://127.0.0.1:3902/api/flowerdelivery/orders", headers);
+		console.log(`ratio orders/bare: ${(orders.requests.average / bare.requests.average).toFixed(3)}`);
+	} finally {
+		await Promise.all([stop(echo), stop(app)]);
+		fs.rmSync(dataDir, { recursive: true, force: true });
+	}
+}
+
+main().catch(err => {
+	console.error(err);
+	process.exit(1);
+});
