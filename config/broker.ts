@@ -8,6 +8,7 @@ import type { AppConfig } from "./index";
 import { channelRetryMiddleware, channelsMiddleware } from "./channels";
 import { redisOptions } from "./redis";
 import { healthMiddleware } from "./health";
+import { channelObservabilityMiddlewares, errorLogMiddleware, jsonLogFormatter, metricsOptions, tracingOptions } from "./observability";
 
 export function createBrokerOptions(config: AppConfig): BrokerOptions {
 	return {
@@ -16,7 +17,8 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 		logger: {
 			type: "Console",
 			options: {
-				formatter: config.logFormat === "json" ? "json" : "short",
+				// JSON lines with the request id as a field where a line is about one request (config/observability.ts).
+				formatter: config.logFormat === "json" ? jsonLogFormatter : "short",
 				colors: config.logFormat !== "json",
 				objectPrinter: config.logFormat === "json" ? undefined : null
 			}
@@ -50,13 +52,16 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 		registry: { strategy: "RoundRobin", preferLocal: true },
 		tracking: { enabled: true, shutdownTimeout: 10000 },
 		validator: true,
-		metrics: { enabled: false },
-		tracing: { enabled: false },
+		metrics: metricsOptions(config.observability),
+		tracing: tracingOptions(config.observability),
 
 		middlewares: [
 			healthMiddleware({ port: config.healthPort, requiredServices: config.requiredServices, maxDisconnectedMs: config.maxDisconnectedMs }),
 			channelsMiddleware(config),
-			channelRetryMiddleware(config.channels)
+			// Channel handler wrappers, innermost first: failure log per attempt, retry, span per message.
+			errorLogMiddleware(),
+			channelRetryMiddleware(config.channels),
+			...channelObservabilityMiddlewares()
 		]
 	};
 }

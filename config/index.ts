@@ -44,6 +44,15 @@ export interface ChannelSettings {
 	ackWaitMs: number;
 }
 
+export interface ObservabilitySettings {
+	/** Port of the Prometheus reporter's GET /metrics (undefined = metrics off). The gateway also answers GET /metrics. */
+	metricsPort: number | undefined;
+	/** Jaeger agent (UDP, thrift emitBatch) receiving the spans; undefined = tracing off. */
+	jaeger: { host: string; port: number } | undefined;
+	/** Share of requests traced, 0..1 (decided once per request at its entry; the whole saga follows). */
+	tracingSampleRate: number;
+}
+
 export interface AppConfig {
 	nodeID: string | undefined;
 	namespace: string;
@@ -70,6 +79,7 @@ export interface AppConfig {
 	resilience: ResilienceSettings;
 	channels: ChannelSettings;
 	payment: PaymentSimulation;
+	observability: ObservabilitySettings;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +131,12 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 	return raw as T;
 }
 
+function rate(env: Env, name: string, fallback: number): number {
+	const value = int(env, name, fallback);
+	if (value > 1) throw new ConfigError(name, `expected a number between 0 and 1, got "${env[name]}"`);
+	return value;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
 	const transporter = url(env, "TRANSPORTER", ["nats"]);
 	return {
@@ -169,6 +185,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
 		payment: {
 			latencyMs: range(env, "PAYMENT_LATENCY_MS"),
 			declineAbove: int(env, "PAYMENT_DECLINE_ABOVE", 0)
+		},
+		observability: {
+			metricsPort: env.METRICS_PORT ? int(env, "METRICS_PORT", 0) : undefined,
+			jaeger: env.JAEGER_HOST ? { host: env.JAEGER_HOST, port: int(env, "JAEGER_PORT", 6832, 1) } : undefined,
+			tracingSampleRate: rate(env, "TRACING_SAMPLE_RATE", 1)
 		}
 	};
 }

@@ -4,6 +4,7 @@
  */
 import type { Context, Service } from "moleculer";
 import type { DomainEvent } from "../services/shared/domain";
+import { requestFields } from "../config/observability";
 import type { ChannelDefinition } from "./schema";
 
 export class MalformedEventError extends Error {
@@ -28,7 +29,7 @@ export function consume<TThis extends Service, D extends object = Record<string,
 			const event = ctx.params;
 			if (!isDomainEvent(event)) throw new MalformedEventError(ctx.eventName ?? "channel");
 			await handle.call(this, event as DomainEvent<D>, ctx);
-			this.logger.debug(`handled ${event.type} ${event.id} for order ${event.data.orderId} (request ${ctx.requestID})`);
+			this.logger.debug(`handled ${event.type} ${event.id} for order ${event.data.orderId}`, requestFields(ctx));
 		}
 	};
 }
