@@ -10,6 +10,8 @@ import type { Middleware, ServiceBroker } from "moleculer";
 
 interface HealthState {
 	stopping: boolean;
+	/** Other nodes have been told about this node's services (so they can route requests to it). */
+	announced: boolean;
 	/** When the transporter was first seen disconnected (ms), for liveness. */
 	disconnectedSince?: number;
 }
@@ -18,7 +20,7 @@ const states = new WeakMap<ServiceBroker, HealthState>();
 
 function stateOf(broker: ServiceBroker): HealthState {
 	let s = states.get(broker);
-	if (!s) states.set(broker, (s = { stopping: false }));
+	if (!s) states.set(broker, (s = { stopping: false, announced: false }));
 	return s;
 }
 
@@ -34,6 +36,7 @@ export function readiness(broker: ServiceBroker, requiredServices: string[]): Re
 	const checks: Record<string, boolean> = {
 		started: broker.started,
 		transporter: transit ? transit.connected : true,
+		announced: state.announced,
 		notShuttingDown: !state.stopping
 	};
 	for (const name of requiredServices) checks[`service:${name}`] = available.has(name);
@@ -70,6 +73,11 @@ export function healthMiddleware(opts: HealthOptions): Middleware {
 			stateOf(broker);
 		},
 		async started(broker: ServiceBroker) {
+			// Moleculer announces a node's services to the others debounced (transit.serviceChangedDebounceTime,
+			// 1 s): until they know, they can't route to it. Announce now, and be ready only after that, so a
+			// rolling update never stops the old instance while the new one is still unknown to its callers.
+			if (broker.transit) await broker.registry.discoverer.sendLocalNodeInfo();
+			stateOf(broker).announced = true;
 			if (opts.port === undefined) return;
 			server = http.createServer((req, res) => {
 				if (req.url === "/live") {
