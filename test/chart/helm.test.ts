@@ -190,7 +190,8 @@ const CONTEXTS: ExpectedContext[] = [
 	{ name: "flowerdelivery-delivery", services: "flowerdelivery/delivery" },
 	{ name: "flowerdelivery-mypage", services: "flowerdelivery/mypage" }
 ];
-const REQUIRED_SERVICES = "flowerdelivery.order,flowerdelivery.payment,flowerdelivery.store,flowerdelivery.delivery,flowerdelivery.mypage";
+/** None by default: a supporting context that is down must not take the gateway out of the Service. */
+const REQUIRED_SERVICES = "";
 
 interface Environment {
 	file: string;
@@ -446,7 +447,7 @@ describe("helm chart behaviour", () => {
 	});
 
 	it("adds a context from one values entry: Deployment, HPA, PDB and the gateway's REQUIRED_SERVICES", () => {
-		const file = writeValues("identity.json", { contexts: [...defaults.contexts, { name: "identity", services: "identity/identity", serviceNames: ["identity"] }] });
+		const file = writeValues("identity.json", { contexts: [...defaults.contexts, { name: "identity", services: "identity/identity", serviceNames: ["identity"], requiredByGateway: true }] });
 		const objects = render(["-f", file]);
 		const d = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-identity`);
 		expect(envOf(d.spec.template.spec.containers[0], "SERVICES")?.value).toBe("identity/identity");
@@ -454,18 +455,20 @@ describe("helm chart behaviour", () => {
 		find(objects, "HorizontalPodAutoscaler", `${FULLNAME}-identity`);
 		find(objects, "PodDisruptionBudget", `${FULLNAME}-identity`);
 		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
-		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe(`${REQUIRED_SERVICES},identity`);
+		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("identity");
 	});
 
 	it("lets one context turn its HPA and PDB off (then the Deployment carries replicas)", () => {
-		const contexts = defaults.contexts.map(c => (c.name === "flowerdelivery-mypage" ? { ...c, replicas: 3, hpa: { enabled: false }, pdb: { enabled: false }, requiredByGateway: false } : c));
+		const contexts = defaults.contexts.map(c =>
+			c.name === "flowerdelivery-mypage" ? { ...c, replicas: 3, hpa: { enabled: false }, pdb: { enabled: false } } : c.name === "flowerdelivery-order" ? { ...c, requiredByGateway: true } : c
+		);
 		const objects = render(["-f", writeValues("mypage.json", { contexts })]);
 		expect(find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-flowerdelivery-mypage`).spec.replicas).toBe(3);
 		expect(objects.some(o => o.kind === "HorizontalPodAutoscaler" && o.metadata.name.endsWith("-mypage"))).toBe(false);
 		expect(objects.some(o => o.kind === "PodDisruptionBudget" && o.metadata.name.endsWith("-mypage"))).toBe(false);
 		expect(ofKind(objects, "HorizontalPodAutoscaler")).toHaveLength(CONTEXTS.length - 1);
 		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
-		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("flowerdelivery.order,flowerdelivery.payment,flowerdelivery.store,flowerdelivery.delivery");
+		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("flowerdelivery.order");
 	});
 
 	it("uses external server URLs from values, in the Secret only", () => {

@@ -110,7 +110,7 @@ Args: (list $ $ctx).
 {{- $rolling := $ctx.rollingUpdate | default dict -}}
 {{- if hasKey $rolling "maxUnavailable" -}}{{- $_ := set $merged.rollingUpdate "maxUnavailable" $rolling.maxUnavailable -}}{{- end -}}
 {{- $_ := set $merged "gateway" (eq (toString ($ctx.gateway | default false)) "true") -}}
-{{- $_ := set $merged "requiredByGateway" (ternary $ctx.requiredByGateway true (hasKey $ctx "requiredByGateway")) -}}
+{{- $_ := set $merged "requiredByGateway" (ternary $ctx.requiredByGateway false (hasKey $ctx "requiredByGateway")) -}}
 {{- if not $ctx.serviceNames -}}
 {{- $names := list -}}
 {{- range $s := splitList "," (toString $ctx.services) -}}
