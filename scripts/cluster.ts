@@ -179,7 +179,7 @@ function stripInherited(env: NodeJS.ProcessEnv): Record<string, string> {
 	const out: Record<string, string> = {};
 	for (const [k, v] of Object.entries(env)) {
 		if (v === undefined) continue;
-		if (["DATA_DIR", "PORT", "LOG_LEVEL", "OUTBOX_SWEEP_MS", "SERVICES", "SERVICEDIR", "TRANSPORTER", "REDIS_URL", "MONGO_URI", "NODE_ID", "HEALTH_PORT"].includes(k)) continue;
+		if (["DATA_DIR", "PORT", "LOG_LEVEL", "OUTBOX_SWEEP_MS", "SERVICES", "SERVICEDIR", "TRANSPORTER", "REDIS_URL", "MONGO_URI", "NODE_ID", "HEALTH_PORT", "METRICS_PORT"].includes(k)) continue; // METRICS_PORT: one port per process, given per context
 		if (k.startsWith("JEST") || k === "NODE_OPTIONS") continue;
 		out[k] = v;
 	}
