@@ -153,7 +153,7 @@ export function errorLogMiddleware(): ChannelMiddleware {
 				next(ctx, raw).catch((err: unknown) => {
 					const event = ctx.params as { id?: unknown } | null;
 					const logger = ctx.service?.logger ?? ctx.broker.logger;
-					logger.warn(`Channel '${chan.name}' (${chan.group}) handler failed; the message will be retried: ${describe(err)}`, requestFields(ctx, { channel: chan.name, eventId: typeof event?.id === "string" ? event.id : undefined }));
+					logger.warn(`Channel '${chan.name}' (${chan.group}) handler failed (redelivered, then dead-lettered): ${describe(err)}`, requestFields(ctx, { channel: chan.name, eventId: typeof event?.id === "string" ? event.id : undefined }));
 					throw err;
 				});
 		}

@@ -1,0 +1,22 @@
+/** Metric names the chart's Grafana dashboard queries, and the names a Prometheus text exposes. */
+import fs from "node:fs";
+import path from "node:path";
+
+const DASHBOARD = path.join(__dirname, "..", "..", "helm", "moleculer-systems", "dashboards", "moleculer-systems.json");
+
+/** Every metric name in the dashboard's queries (panel targets and template variables). */
+export function dashboardMetricNames(): string[] {
+	const text = fs.readFileSync(DASHBOARD, "utf8");
+	const exprs = [...text.matchAll(/"(?:expr|query|definition)": "((?:[^"\\]|\\.)*)"/g)].map(m => m[1]).join("\n");
+	return [...new Set([...exprs.matchAll(/\b((?:moleculer|jetstream)_[A-Za-z0-9_]+)/g)].map(m => m[1]))].sort();
+}
+
+/** Metric names (with their _bucket/_sum/… suffixes) present in a Prometheus text. */
+export function exposedMetricNames(text: string): Set<string> {
+	return new Set(
+		text
+			.split("\n")
+			.filter(l => l && !l.startsWith("#"))
+			.map(l => l.split(/[{ ]/)[0])
+	);
+}
