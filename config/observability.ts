@@ -117,9 +117,12 @@ function describe(err: unknown): string {
 
 const LOGGED = Symbol("logged");
 
-/** A fault of the service (not an answer to a client's mistake): worth a log line with the request id. */
+/**
+ * A fault of the service, worth a log line with the request id: not a client's mistake (4xx) and not a
+ * deliberate 503 "try again shortly" (logged, with its cause, by the code that decides it).
+ */
 function isFault(err: unknown): boolean {
-	return !(err instanceof Errors.MoleculerError) || err.code >= 500;
+	return !(err instanceof Errors.MoleculerError) || (err.code >= 500 && err.code !== 503);
 }
 
 type ChannelMiddleware = Middleware & {
@@ -127,8 +130,8 @@ type ChannelMiddleware = Middleware & {
 };
 
 /**
- * Logs, with the request id, what fails inside this process: an action that fails with a fault (>= 500 or
- * not a Moleculer error; a client's 4xx is an answer, not logged) once per process it passes through, and
+ * Logs, with the request id, what fails inside this process: an action that fails with a fault (see
+ * isFault) once per process it passes through, and
  * every failed attempt of a channel handler (the message is redelivered, then dead-lettered).
  */
 export function errorLogMiddleware(): ChannelMiddleware {
@@ -141,8 +144,7 @@ export function errorLogMiddleware(): ChannelMiddleware {
 					if (isFault(err) && typeof err === "object" && err !== null && !(LOGGED in err)) {
 						Object.defineProperty(err, LOGGED, { value: true });
 						const logger = action.service?.logger ?? ctx.broker.logger;
-						const level = err instanceof Errors.MoleculerError && err.code === 503 ? "warn" : "error";
-						logger[level](`Action '${name}' failed: ${describe(err)}`, requestFields(ctx, { action: name }));
+						logger.error(`Action '${name}' failed: ${describe(err)}`, requestFields(ctx, { action: name }));
 					}
 					throw err;
 				});

@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { Errors, type ActionParams, type ActionSchema, type Context, type Service } from "moleculer";
 import type { ContextResponseMeta } from "moleculer-web";
 import { config } from "../config";
+import { requestFields } from "../config/observability";
 import type { Decision } from "../services/shared/domain";
 import type { AggregateMethods } from "./aggregate.mixin";
 import { serviceUnavailable } from "./errors";
@@ -78,7 +79,7 @@ export function paidPlacement<S extends PendingOrder, I>(opts: PlacementOptions<
 					const reason = err instanceof Errors.MoleculerError ? err.type : "UNKNOWN";
 					await this.failPlacement(id, declined ? "PAYMENT_DECLINED" : reason, ctx);
 					if (declined) throw err;
-					this.logger.warn(`Payment for order ${id} failed (${reason}): answering 503`);
+					this.logger.warn(`Payment for order ${id} failed (${reason}): answering 503`, requestFields(ctx));
 					throw serviceUnavailable("Payment is busy or unavailable: the order was not placed, please try again shortly", config.resilience.retryAfterSeconds, reason);
 				}
 				const placed = await this.commit(id, current => (current ? rules.paid(current, now()) : null), { ctx });
