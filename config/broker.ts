@@ -8,6 +8,7 @@ import type { AppConfig } from "./index";
 import { channelRetryMiddleware, channelsMiddleware } from "./channels";
 import { redisOptions } from "./redis";
 import { healthMiddleware } from "./health";
+import { accessMiddleware } from "../mixins/access";
 import { channelObservabilityMiddlewares, errorLogMiddleware, jsonLogFormatter, metricsOptions, tracingOptions } from "./observability";
 
 export function createBrokerOptions(config: AppConfig): BrokerOptions {
@@ -61,7 +62,9 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 			// Channel handler wrappers, innermost first: failure log per attempt, retry, span per message.
 			errorLogMiddleware(),
 			channelRetryMiddleware(config.channels),
-			...channelObservabilityMiddlewares()
+			...channelObservabilityMiddlewares(),
+			// Who may call an action (its `auth` rule) and on which rows: the one access check (mixins/access.ts).
+			accessMiddleware()
 		]
 	};
 }

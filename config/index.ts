@@ -4,6 +4,8 @@
  * A variable that names a server (TRANSPORTER, MONGO_URI, REDIS_URL) switches the matching part from its
  * embedded default to that server; a malformed value is a start-up error naming the variable.
  */
+import type { AccountSeed } from "../services/identity/accounts";
+import { parseAccounts } from "./identity";
 
 export interface PaymentSimulation {
 	/** Uniform latency injected into every payment, [min, max] ms; [0, 0] = none. */
@@ -53,6 +55,28 @@ export interface ObservabilitySettings {
 	tracingSampleRate: number;
 }
 
+export interface IdentitySettings {
+	/** JWT_PRIVATE_KEYS: PEM block(s) or private JWK(s) (the first signs); undefined = embedded: generated at start. */
+	privateKeys: string | undefined;
+	/** IDENTITY_ACCOUNTS (config/identity.ts); undefined = embedded: the demo accounts. */
+	accounts: AccountSeed[] | undefined;
+	/** `iss` of the tokens, checked by the gateway. */
+	issuer: string;
+	tokenTtlSeconds: number;
+	/** How long the gateway keeps the fetched JWKS before it fetches it again (ms). */
+	jwksCacheMs: number;
+}
+
+export interface RateLimitSettings {
+	windowMs: number;
+	/** Requests per window per client on /api/** (0 = no limit). */
+	apiLimit: number;
+	/** Requests per window per address on /oauth/token (0 = no limit): password guessing. */
+	tokenLimit: number;
+	/** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+	trustProxy: boolean;
+}
+
 export interface AppConfig {
 	nodeID: string | undefined;
 	namespace: string;
@@ -80,6 +104,8 @@ export interface AppConfig {
 	channels: ChannelSettings;
 	payment: PaymentSimulation;
 	observability: ObservabilitySettings;
+	identity: IdentitySettings;
+	rateLimit: RateLimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +163,14 @@ function rate(env: Env, name: string, fallback: number): number {
 	return value;
 }
 
+function accounts(env: Env): AccountSeed[] | undefined {
+	try {
+		return parseAccounts(env.IDENTITY_ACCOUNTS);
+	} catch (err) {
+		throw new ConfigError("IDENTITY_ACCOUNTS", (err as Error).message);
+	}
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
 	const transporter = url(env, "TRANSPORTER", ["nats"]);
 	return {
@@ -190,6 +224,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
 			metricsPort: env.METRICS_PORT ? int(env, "METRICS_PORT", 0) : undefined,
 			jaeger: env.JAEGER_HOST ? { host: env.JAEGER_HOST, port: int(env, "JAEGER_PORT", 6832, 1) } : undefined,
 			tracingSampleRate: rate(env, "TRACING_SAMPLE_RATE", 1)
+		},
+		identity: {
+			privateKeys: env.JWT_PRIVATE_KEYS || undefined,
+			accounts: accounts(env),
+			issuer: env.JWT_ISSUER || "moleculer-eventdriven",
+			tokenTtlSeconds: int(env, "ACCESS_TOKEN_TTL_SECONDS", 3600, 30),
+			jwksCacheMs: int(env, "JWKS_CACHE_SECONDS", 300, 1) * 1000
+		},
+		rateLimit: {
+			windowMs: int(env, "RATE_LIMIT_WINDOW_MS", 60000, 1000),
+			apiLimit: int(env, "RATE_LIMIT_PER_WINDOW", 1200),
+			tokenLimit: int(env, "RATE_LIMIT_TOKEN_PER_WINDOW", 30),
+			trustProxy: oneOf(env, "RATE_LIMIT_TRUST_PROXY", ["true", "false"] as const, "false") === "true"
 		}
 	};
 }

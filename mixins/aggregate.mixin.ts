@@ -16,6 +16,7 @@ import { config } from "../config";
 import { publishToChannel } from "../config/channels";
 import { createDbAdapter, isDuplicateKey } from "../config/datastore";
 import type { Decision, DomainEvent } from "../services/shared/domain";
+import { assertInScope, type AccessRule } from "./access";
 import { readActions } from "./actions";
 import { consume } from "./channels";
 import { notFound, toMoleculerError } from "./errors";
@@ -66,7 +67,7 @@ export interface AggregateMethods<S> {
 	/** The aggregate, or 404 naming the entity when it does not exist. */
 	loadExisting(id: string): Promise<S>;
 	commit(id: string, decide: (current: S | null) => Decision<S> | null, opts?: CommitOptions): Promise<S | null>;
-	/** A command on an existing aggregate (404 when there is none): the domain decides, given the time. */
+	/** A command on an existing aggregate (404 when there is none, 403 when not the caller's): the domain decides, given the time. */
 	command(id: string, ctx: Context, decide: (current: S, now: string) => Decision<S> | null): Promise<S | null>;
 	findPage(q: PageQuery): Promise<Page<S>>;
 	relayOutbox(id: string): Promise<void>;
@@ -99,6 +100,8 @@ export interface AggregateOptions {
 	entity?: string;
 	/** With it, the context answers `list` (these filters, paging, sort) and `get` by id. */
 	list?: ListSpec;
+	/** Who may `list` and `get` (mixins/access.ts). */
+	read?: AccessRule;
 }
 
 type This<S> = Service & AggregateMethods<S> & AggregateVars;
@@ -110,7 +113,7 @@ type This<S> = Service & AggregateMethods<S> & AggregateVars;
  */
 export function aggregateStore<S extends object>(opts: AggregateOptions): Partial<ServiceSchema> {
 	return defineMixin<AggregateMethods<S>, AggregateVars>({
-		actions: opts.list ? readActions<S>(opts.list) : {},
+		actions: opts.list ? readActions<S>(opts.list, opts.read, opts.entity) : {},
 
 		created(this: This<S>) {
 			// The MongoDB adapter reads the collection name from the schema: one collection per context.
@@ -156,6 +159,7 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 					id,
 					current => {
 						if (!current) throw notFound(entityOf(this, opts), id);
+						assertInScope(ctx, current, `${entityOf(this, opts)} '${id}'`);
 						return decide(current, new Date().toISOString());
 					},
 					{ ctx }

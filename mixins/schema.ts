@@ -1,8 +1,18 @@
 /**
  * The typed shape of a context's service schema: Moleculer's schema plus the keys our middlewares and
- * mixins read (`channels` for durable events, `collection` for the datastore), declared once here.
+ * mixins read (`channels` for durable events, `collection` for the datastore) and the `auth` key of actions
+ * (who may call them), declared once here.
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type MoleculerService = require("moleculer/src/service");
+import type { AccessRule } from "./access";
+
+/** The key every action may declare, read by the access middleware (mixins/access.ts): who may call it. */
+declare module "moleculer/src/service" {
+	interface ActionSchema<TThis = MoleculerService> {
+		auth?: AccessRule;
+	}
+}
 
 export interface ChannelDefinition<TThis, P = unknown> {
 	group?: string;

@@ -8,6 +8,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { config } from "../config";
 import type { DomainEvent } from "../services/shared/domain";
 import type { Page } from "./aggregate.mixin";
+import { assertInScope, type AccessRule } from "./access";
 import { consume } from "./channels";
 import { notFound } from "./errors";
 import { listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
@@ -168,6 +169,8 @@ export interface OrderViewOptions<R> {
 	/** What the rows are called in answers ("MyPage entry 'x' not found"). */
 	entity: string;
 	list: ListSpec;
+	/** Who may `list` and `get` rows (mixins/access.ts): e.g. a customer, their own rows only. */
+	read?: AccessRule;
 	/** Rows listed and answered; e.g. only established orders. */
 	visible?(row: R): boolean;
 }
@@ -184,6 +187,7 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 	const reads = defineMixin<object, ViewMethods<R>>({
 		actions: {
 			list: {
+				auth: opts.read,
 				retryPolicy: readRetry,
 				params: listParams(opts.list),
 				async handler(this: ViewService<R>, ctx: Context<Record<string, unknown>>) {
@@ -192,11 +196,13 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 				}
 			},
 			get: {
+				auth: opts.read,
 				retryPolicy: readRetry,
 				params: { $$strict: true, orderId: { type: "string", min: 1, max: 100 } },
 				async handler(this: ViewService<R>, ctx: Context<{ orderId: string }>) {
 					const row = await this.view.get(ctx.params.orderId);
 					if (!row || !visible(row)) throw notFound(opts.entity, ctx.params.orderId);
+					assertInScope(ctx, row, `${opts.entity} '${ctx.params.orderId}'`);
 					return row;
 				}
 			}

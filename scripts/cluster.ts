@@ -6,10 +6,12 @@
  *   CLUSTER_SYSTEM=fishdelivery npm run cluster   # fish delivery
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { DEMO_ACCOUNTS } from "../services/identity/demo";
 
 /** The project root, whether this runs compiled (dist/scripts) or from source (scripts). */
 const ROOT = path.basename(path.dirname(__dirname)) === "dist" ? path.resolve(__dirname, "..", "..") : path.resolve(__dirname, "..");
@@ -74,6 +76,12 @@ export class LocalCluster {
 	private redis?: ChildProcess;
 	private readonly contexts = new Map<string, Running>();
 	private nextHealthPort: number;
+	/**
+	 * What the identity context gets, as a Secret would give it in Kubernetes, and only it: the signing key
+	 * (JWT_PRIVATE_KEYS of the options or of the shell, else one made for this cluster) and the accounts
+	 * (IDENTITY_ACCOUNTS, else the demo accounts). Every replica gets the same; the gateway needs neither.
+	 */
+	readonly identityEnv: Record<string, string>;
 
 	constructor(private readonly opts: ClusterOptions) {
 		this.workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "moleculer-cluster-"));
@@ -81,6 +89,10 @@ export class LocalCluster {
 		this.redisUrl = opts.redis === false ? undefined : `redis://127.0.0.1:${opts.basePort + 1}`;
 		this.gatewayPort = opts.gatewayPort ?? opts.basePort + 2;
 		this.nextHealthPort = opts.basePort + 10;
+		this.identityEnv = {
+			JWT_PRIVATE_KEYS: opts.env?.JWT_PRIVATE_KEYS || process.env.JWT_PRIVATE_KEYS || generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+			IDENTITY_ACCOUNTS: opts.env?.IDENTITY_ACCOUNTS || process.env.IDENTITY_ACCOUNTS || JSON.stringify(DEMO_ACCOUNTS)
+		};
 	}
 
 	get baseUrl(): string {
@@ -135,6 +147,7 @@ export class LocalCluster {
 			LOG_FORMAT: "json",
 			...(this.redisUrl ? { REDIS_URL: this.redisUrl } : {}),
 			...this.opts.env,
+			...(spec.services.split(",").includes("identity/identity") ? this.identityEnv : {}),
 			...spec.env
 		};
 		const proc = spawn(process.execPath, [RUNNER, "--config", path.join(DIST, "moleculer.config.js")], { cwd: ROOT, env, stdio: ["ignore", log, log] });
@@ -180,15 +193,16 @@ function stripInherited(env: NodeJS.ProcessEnv): Record<string, string> {
 	for (const [k, v] of Object.entries(env)) {
 		if (v === undefined) continue;
 		if (["DATA_DIR", "PORT", "LOG_LEVEL", "OUTBOX_SWEEP_MS", "SERVICES", "SERVICEDIR", "TRANSPORTER", "REDIS_URL", "MONGO_URI", "NODE_ID", "HEALTH_PORT", "METRICS_PORT"].includes(k)) continue; // METRICS_PORT: one port per process, given per context
+		if (k === "JWT_PRIVATE_KEYS" || k === "IDENTITY_ACCOUNTS") continue; // secrets: the identity context's only (identityEnv)
 		if (k.startsWith("JEST") || k === "NODE_OPTIONS") continue;
 		out[k] = v;
 	}
 	return out;
 }
 
-/** A system as Kubernetes runs it: one process per context (named after it), and the gateway. */
+/** A system as Kubernetes runs it: one process per context (named after it), the identity context and the gateway. */
 function systemOf(system: string, contexts: string[]): ContextSpec[] {
-	return [...contexts.map(name => ({ name, services: `${system}/${name}` })), { name: "gateway", services: "gateway/api" }];
+	return [...contexts.map(name => ({ name, services: `${system}/${name}` })), { name: "identity", services: "identity/identity" }, { name: "gateway", services: "gateway/api" }];
 }
 
 export const FLOWER_DELIVERY: ContextSpec[] = systemOf("flowerdelivery", ["order", "payment", "store", "delivery", "mypage"]);

@@ -2,6 +2,7 @@
  * fishdelivery.delivery — the shop's own rider: a delivery starts by itself when the shop took the order
  * (OrderTaken), the rider completes it, a canceled order calls it back.
  */
+import type { AccessRule } from "../../mixins/access";
 import { commandAction } from "../../mixins/actions";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
 import type { ListSpec } from "../../mixins/listing";
@@ -11,12 +12,15 @@ import type { FishEvents } from "./events";
 
 const LIST: ListSpec = { filters: { orderId: "string", status: "string", customerName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
+/** The shop's riders complete deliveries. */
+const RIDERS: AccessRule = { roles: ["rider", "admin"] };
+
 const service: ContextSchema<AggregateMethods<Delivery>> = {
 	name: "fishdelivery.delivery",
-	mixins: [aggregateStore<Delivery>({ system: "fishdelivery", entity: "Delivery", list: LIST })],
+	mixins: [aggregateStore<Delivery>({ system: "fishdelivery", entity: "Delivery", list: LIST, read: RIDERS })],
 
 	actions: {
-		complete: commandAction<Delivery>(complete)
+		complete: commandAction<Delivery>(complete, {}, RIDERS)
 	},
 
 	channels: {

@@ -2,6 +2,7 @@
  * fishdelivery.fishstore — the fish shop: paid orders reach it (PayApproved), the owner takes them and
  * prepares the dish (OrderTaken), canceled orders are dropped.
  */
+import type { AccessRule } from "../../mixins/access";
 import { commandAction } from "../../mixins/actions";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
 import type { ListSpec } from "../../mixins/listing";
@@ -14,13 +15,16 @@ const LIST: ListSpec = { filters: { status: "string", customerName: "string", fi
 /** The statuses `PATCH /fishstores/:id` may ask for, and the command that gets there (the seed: status="prepared"). */
 const ON_STATUS = { prepared: take } as const;
 
+/** The shop owner (the seed's one fish shop: its orders carry no store name to scope by). */
+const SHOP: AccessRule = { roles: ["store", "admin"] };
+
 const service: ContextSchema<AggregateMethods<FishOrder>> = {
 	name: "fishdelivery.fishstore",
-	mixins: [aggregateStore<FishOrder>({ system: "fishdelivery", entity: "Fish order", list: LIST })],
+	mixins: [aggregateStore<FishOrder>({ system: "fishdelivery", entity: "Fish order", list: LIST, read: SHOP })],
 
 	actions: {
-		take: commandAction<FishOrder>(take),
-		update: commandAction<FishOrder, { status: keyof typeof ON_STATUS }>((o, now, p) => ON_STATUS[p.status](o, now), { status: { type: "enum", values: Object.keys(ON_STATUS) } })
+		take: commandAction<FishOrder>(take, {}, SHOP),
+		update: commandAction<FishOrder, { status: keyof typeof ON_STATUS }>((o, now, p) => ON_STATUS[p.status](o, now), { status: { type: "enum", values: Object.keys(ON_STATUS) } }, SHOP)
 	},
 
 	channels: {

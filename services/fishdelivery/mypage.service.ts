@@ -11,7 +11,16 @@ const LIST: ListSpec = { filters: { status: "string", customerName: "string" }, 
 
 const service: ContextSchema = {
 	name: "fishdelivery.mypage",
-	mixins: [orderView<MyPageRow>({ system: "fishdelivery", events: MYPAGE_EVENTS, fold: foldMyPage, entity: "MyPage entry", list: LIST, visible: row => row.placed })]
+	mixins: [orderView<MyPageRow>({
+			system: "fishdelivery",
+			events: MYPAGE_EVENTS,
+			fold: foldMyPage,
+			entity: "MyPage entry",
+			list: LIST,
+			// A customer's MyPage: their own orders only.
+			read: { roles: ["customer", "admin"], owner: "customerName" },
+			visible: row => row.placed
+		})]
 };
 
 export default service;

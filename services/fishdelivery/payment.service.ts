@@ -3,6 +3,7 @@
  * the order is established (PayApproved), and cancels the payment with its order (PayCanceled). Stored in
  * the deployment's durable document store (MongoDB when MONGO_URI is set), as the seed wanted for payments.
  */
+import type { AccessRule } from "../../mixins/access";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
 import type { ListSpec } from "../../mixins/listing";
 import { payAction } from "../../mixins/payment";
@@ -13,9 +14,12 @@ import { approve, onOrderCanceled, onOrderPlaced, type Payment } from "./payment
 
 const LIST: ListSpec = { filters: { orderId: "string", customerName: "string", status: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
+/** A customer reads the payments of their own orders. */
+const OWN_PAYMENTS: AccessRule = { roles: ["customer", "admin"], owner: "customerName" };
+
 const service: ContextSchema<AggregateMethods<Payment>> = {
 	name: "fishdelivery.payment",
-	mixins: [aggregateStore<Payment>({ system: "fishdelivery", entity: "Payment", list: LIST })],
+	mixins: [aggregateStore<Payment>({ system: "fishdelivery", entity: "Payment", list: LIST, read: OWN_PAYMENTS })],
 
 	actions: {
 		pay: payAction<Payment, OrderDetailsData>({ orderId: { type: "string", min: 1, max: 100 }, ...ORDER_DETAILS_PARAMS }, approve)

@@ -1,6 +1,7 @@
 /**
  * flowerdelivery.delivery — delivery requests for decorated orders; the rider starts and completes them.
  */
+import type { AccessRule } from "../../mixins/access";
 import { commandAction } from "../../mixins/actions";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
 import type { ListSpec } from "../../mixins/listing";
@@ -9,13 +10,16 @@ import { complete, onDecorationCompleted, onOrderCancelled, start, type Decorati
 
 const LIST: ListSpec = { filters: { status: "string", storeName: "string", userName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "createdAt" };
 
+/** Riders see the delivery requests and start and complete deliveries. */
+const RIDERS: AccessRule = { roles: ["rider", "admin"] };
+
 const service: ContextSchema<AggregateMethods<Delivery>> = {
 	name: "flowerdelivery.delivery",
-	mixins: [aggregateStore<Delivery>({ system: "flowerdelivery", entity: "Delivery", list: LIST })],
+	mixins: [aggregateStore<Delivery>({ system: "flowerdelivery", entity: "Delivery", list: LIST, read: RIDERS })],
 
 	actions: {
-		start: commandAction<Delivery>(start),
-		complete: commandAction<Delivery>(complete)
+		start: commandAction<Delivery>(start, {}, RIDERS),
+		complete: commandAction<Delivery>(complete, {}, RIDERS)
 	},
 
 	channels: {

@@ -17,6 +17,8 @@ const service: ContextSchema = {
 			fold: foldMyPage,
 			entity: "MyPage entry",
 			list: LIST,
+			// A customer's MyPage: their own orders only.
+			read: { roles: ["customer", "admin"], owner: "userName" },
 			// Listed only once the order is established.
 			visible: row => row.placed
 		})

@@ -3,6 +3,7 @@
  * cancelled, rejected or never established. Declines and latency are simulated from configuration.
  */
 import { config } from "../../config";
+import type { AccessRule } from "../../mixins/access";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
 import type { ListSpec } from "../../mixins/listing";
 import { payAction } from "../../mixins/payment";
@@ -11,9 +12,12 @@ import { onOrderCancelled, onOrderPlacementFailed, onOrderRejected, pay, type Pa
 
 const LIST: ListSpec = { filters: { orderId: "string", userName: "string", status: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
+/** A customer reads the payments of their own orders. */
+const OWN_PAYMENTS: AccessRule = { roles: ["customer", "admin"], owner: "userName" };
+
 const service: ContextSchema<AggregateMethods<Payment>> = {
 	name: "flowerdelivery.payment",
-	mixins: [aggregateStore<Payment>({ system: "flowerdelivery", entity: "Payment", list: LIST })],
+	mixins: [aggregateStore<Payment>({ system: "flowerdelivery", entity: "Payment", list: LIST, read: OWN_PAYMENTS })],
 
 	actions: {
 		pay: payAction<Payment, PayRequest>(

@@ -1,13 +1,16 @@
 /**
  * api — the only HTTP entry (moleculer-web): REST per system under /api/<system>, health probes, and one
  * error format ({ name, message, code, type, data }, never a stack trace) with the status the spec names.
+ * Identity (docs/identity.md): `/oauth/token` and `/.well-known/jwks.json` are open; every `/api/**` route
+ * needs a bearer token (services/gateway/auth.ts) and is rate limited per client (429 + Retry-After).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors, type Service } from "moleculer";
+import { Errors, type Context, type Service } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { config } from "../../config";
 import { liveness, readiness } from "../../config/health";
 import type { ContextSchema } from "../../mixins/schema";
+import { gatewayAuth, rateLimit, retryAfterOf } from "./auth";
 import { flowerDeliveryRoutes } from "../flowerdelivery/routes";
 import { fishDeliveryRoutes } from "../fishdelivery/routes";
 
@@ -48,7 +51,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 const service: ContextSchema<object, ApiSettingsSchema> = {
 	name: "api",
-	mixins: [ApiGateway],
+	mixins: [ApiGateway, gatewayAuth(config)],
 
 	settings: {
 		port: config.port,
@@ -73,7 +76,25 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				}
 			},
 			{
+				// OAuth2 token endpoint (form or JSON; HTTP Basic for machine clients), rate limited per address.
+				path: "/oauth",
+				mappingPolicy: "restrict",
+				aliases: { "POST /token": "identity.token" },
+				bodyParsers: { json: { strict: true, limit: "16kb" }, urlencoded: { extended: false, limit: "16kb" } },
+				rateLimit: rateLimit("token", config.rateLimit.tokenLimit, config.rateLimit, config.redisUrl, false),
+				onBeforeCall(ctx: Context<unknown, { authorization?: string }>, route: unknown, req: IncomingMessage) {
+					if (typeof req.headers.authorization === "string") ctx.meta.authorization = req.headers.authorization;
+				}
+			},
+			{
+				path: "/.well-known",
+				mappingPolicy: "restrict",
+				aliases: { "GET /jwks.json": "identity.jwks" }
+			},
+			{
 				path: "/api/flowerdelivery",
+				authentication: true,
+				rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
 				mappingPolicy: "restrict",
 				aliases: flowerDeliveryRoutes,
 				bodyParsers: { json: { strict: true, limit: "64kb" }, urlencoded: { extended: false, limit: "64kb" } },
@@ -81,6 +102,8 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 			},
 			{
 				path: "/api/fishdelivery",
+				authentication: true,
+				rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
 				mappingPolicy: "restrict",
 				aliases: fishDeliveryRoutes,
 				bodyParsers: { json: { strict: true, limit: "64kb" }, urlencoded: { extended: false, limit: "64kb" } },
@@ -90,7 +113,11 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: Error) {
 			const { status, body, retryAfter } = toErrorResponse(err, config.resilience.retryAfterSeconds);
 			if (status >= 500 && status !== 503) this.logger.error("Request failed", req.method, req.url, err);
-			sendJson(res, status, body, retryAfter ? { "Retry-After": String(retryAfter) } : {});
+			const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
+			if (status === 429) headers["Retry-After"] = String(retryAfterOf(req));
+			const challenge = (body.data as { challenge?: unknown } | undefined)?.challenge;
+			if (status === 401) headers["WWW-Authenticate"] = typeof challenge === "string" ? challenge : 'Bearer realm="api"';
+			sendJson(res, status, body, headers);
 		}
 	}
 };

@@ -5,6 +5,7 @@
  */
 import { connect, type NatsConnection } from "nats";
 import { FISH_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
+import { actors, type Actors } from "../support/auth";
 import { client, eventually, type Client } from "../support/http";
 
 const API = "/api/fishdelivery";
@@ -39,7 +40,12 @@ async function stored(nc: NatsConnection, type: string): Promise<StoredEvent[]> 
 
 describe("fish delivery cluster: one process per context over NATS JetStream", () => {
 	const cluster = new LocalCluster({ basePort: 15200, env: ENV });
+	// The customer HanYongsun (logged in with the password grant), the shop owner, the rider; polling reads as admin.
+	let as: Actors;
 	let http: Client;
+	let shop: Client;
+	let rider: Client;
+	let admin: Client;
 	let nc: NatsConnection;
 
 	// Every context logs the events it handles (debug); the gateway stays at info.
@@ -48,18 +54,20 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 		return name === "gateway" ? s : { ...s, env: { LOG_LEVEL: "debug" } };
 	};
 	const place = async (body: Record<string, unknown>, headers?: Record<string, string>): Promise<string> => {
-		const res = await http.post(`${API}/orders`, body, headers);
+		const res = await as.customer(String(body.customerName)).post(`${API}/orders`, body, headers);
 		expect(res.status).toBe(201);
 		return res.body.id;
 	};
-	const received = (id: string) => eventually(() => http.get(`${API}/fishstores/${id}`), r => r.status === 200 && r.body.status === "Received", WAIT);
-	const myPage = (id: string, accept: (row: any) => boolean) => eventually(() => http.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body), WAIT);
-	const takeSeedWay = (id: string) => http.request("PATCH", `${API}/fishstores/${id}`, { status: "prepared" });
+	const received = (id: string) => eventually(() => shop.get(`${API}/fishstores/${id}`), r => r.status === 200 && r.body.status === "Received", WAIT);
+	const myPage = (id: string, accept: (row: any) => boolean) => eventually(() => admin.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body), WAIT);
+	const takeSeedWay = (id: string) => shop.request("PATCH", `${API}/fishstores/${id}`, { status: "prepared" });
 
 	beforeAll(async () => {
 		await cluster.startServers();
 		for (const { name } of FISH_DELIVERY) await cluster.start(spec(name));
-		http = client(cluster.baseUrl);
+		as = actors(client(cluster.baseUrl));
+		http = await as.login("HanYongsun");
+		[shop, rider, admin] = [as.store(), as.rider(), as.admin()];
 		nc = await connect({ servers: cluster.natsUrl });
 	});
 
@@ -69,7 +77,9 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 	});
 
 	it("tells the seed's event stream for one order: OrderPlaced, PayApproved, OrderTaken, DeliveryStarted", async () => {
-		const id = await place(seedOrder, { "X-Request-ID": "fish-cluster-seed" });
+		const placed = await http.post(`${API}/orders`, seedOrder, { "X-Request-ID": "fish-cluster-seed" });
+		expect(placed.status).toBe(201);
+		const id: string = placed.body.id;
 		await received(id);
 		const taken = await takeSeedWay(id);
 		expect(taken.status).toBe(200);
@@ -110,7 +120,7 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 		}
 		// The shop works on; the deliveries wait in JetStream.
 		for (const id of ids) await myPage(id, r => r.status === "Taken");
-		const whileDown = await http.get(`${API}/deliveries?customerName=catchup0`);
+		const whileDown = await rider.get(`${API}/deliveries?customerName=catchup0`);
 		expect(whileDown.status).toBe(503);
 		expect(whileDown.headers.get("retry-after")).toBeTruthy();
 		expect(handled(cluster.logOf("delivery"), "OrderTaken").filter(id => ids.includes(id))).toEqual([]);
@@ -118,7 +128,7 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 		await cluster.start(spec("delivery"));
 		for (const id of ids) await myPage(id, r => r.status === "Delivering" && r.deliveryStatus === "Started");
 		// The gateway discovers the process shortly after it is ready.
-		for (const id of ids) await eventually(() => http.get(`${API}/deliveries/${id}`), r => r.status === 200 && r.body.status === "Started", WAIT);
+		for (const id of ids) await eventually(() => rider.get(`${API}/deliveries/${id}`), r => r.status === 200 && r.body.status === "Started", WAIT);
 
 		// A graceful restart afterwards redelivers nothing that was acknowledged.
 		await cluster.restart("delivery");
@@ -129,19 +139,20 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 		expect(started.map(e => e.data.orderId).sort()).toEqual([...ids].sort());
 
 		// The rider completes one of them; MyPage and the order follow.
-		await eventually(() => http.get(`${API}/deliveries/${ids[0]}`), r => r.status === 200, WAIT);
-		expect((await http.post(`${API}/deliveries/${ids[0]}/complete`)).body.status).toBe("Completed");
+		await eventually(() => rider.get(`${API}/deliveries/${ids[0]}`), r => r.status === 200, WAIT);
+		expect((await rider.post(`${API}/deliveries/${ids[0]}/complete`)).body.status).toBe("Completed");
 		await myPage(ids[0], r => r.status === "Delivered");
 	});
 
 	it("a cancellation reaches payment, shop and delivery across processes", async () => {
 		const id = await place({ ...seedOrder, customerName: "cluster-cancel" });
+		const customer = as.customer("cluster-cancel");
 		await received(id);
-		const res = await http.del(`${API}/orders/${id}`);
+		const res = await customer.del(`${API}/orders/${id}`);
 		expect(res.status).toBe(200);
-		await eventually(() => http.get(`${API}/payments/${id}`), r => r.body.status === "Canceled", WAIT);
-		await eventually(() => http.get(`${API}/fishstores/${id}`), r => r.body.status === "Canceled", WAIT);
-		await eventually(() => http.get(`${API}/deliveries/${id}`), r => r.body.status === "Canceled", WAIT);
+		await eventually(() => customer.get(`${API}/payments/${id}`), r => r.body.status === "Canceled", WAIT);
+		await eventually(() => shop.get(`${API}/fishstores/${id}`), r => r.body.status === "Canceled", WAIT);
+		await eventually(() => rider.get(`${API}/deliveries/${id}`), r => r.body.status === "Canceled", WAIT);
 		await myPage(id, r => r.status === "Canceled" && r.paymentStatus === "Canceled");
 		expect(handled(cluster.logOf("fishstore"), "OrderCanceled")).toContain(id);
 	});

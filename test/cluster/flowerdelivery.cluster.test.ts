@@ -3,7 +3,8 @@
  * context (compiled code, `npm run build` first), every check over HTTP through the gateway.
  */
 import { FLOWER_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
-import { client, type Client } from "../support/http";
+import { actors, type Actors } from "../support/auth";
+import { client } from "../support/http";
 import { API, flowerFlows, seedOrder } from "../support/flower-flows";
 
 const COMMON_ENV = {
@@ -27,7 +28,7 @@ function counts(ids: string[]): Map<string, number> {
 
 describe("flower delivery cluster: one process per context over NATS JetStream", () => {
 	const cluster = new LocalCluster({ basePort: 15000, env: COMMON_ENV });
-	let http: Client;
+	let as: Actors;
 	let flows: ReturnType<typeof flowerFlows>;
 
 	/** Store and delivery log each handled event (debug), so the tests can count deliveries per process. */
@@ -39,8 +40,8 @@ describe("flower delivery cluster: one process per context over NATS JetStream",
 	beforeAll(async () => {
 		await cluster.startServers();
 		for (const { name } of FLOWER_DELIVERY) await cluster.start(spec(name));
-		http = client(cluster.baseUrl);
-		flows = flowerFlows(http, 30000);
+		as = actors(client(cluster.baseUrl));
+		flows = flowerFlows(as, 30000);
 	});
 
 	afterAll(() => cluster.stopAll());
@@ -58,10 +59,10 @@ describe("flower delivery cluster: one process per context over NATS JetStream",
 		await cluster.stop("store");
 		const ids: string[] = [];
 		for (let i = 0; i < 10; i++) ids.push(await flows.place({ ...seedOrder, storeName: "DOWNSHOP", userName: `down${i}` }));
-		const whileDown = await http.get(`${API}/ordermanagements?storeName=DOWNSHOP`);
+		const whileDown = await as.store("DOWNSHOP").get(`${API}/ordermanagements?storeName=DOWNSHOP`);
 		expect(whileDown.status).toBe(503);
 		expect(whileDown.headers.get("retry-after")).toBeTruthy();
-		for (const id of ids) expect((await http.get(`${API}/myPages/${id}`)).status).toBe(200);
+		for (const [i, id] of ids.entries()) expect((await as.customer(`down${i}`).get(`${API}/myPages/${id}`)).status).toBe(200);
 
 		await cluster.start(spec("store"));
 		const rows = await flows.wait(() => flows.all(`${API}/ordermanagements?storeName=DOWNSHOP`), r => r.length >= ids.length);
@@ -76,9 +77,10 @@ describe("flower delivery cluster: one process per context over NATS JetStream",
 		const ids: string[] = [];
 		for (let i = 0; i < 16; i++) {
 			const id = await flows.place({ ...seedOrder, storeName: "SCALESHOP", userName: `scale${i}` });
-			await flows.storeOrder(id);
-			expect((await http.post(`${API}/ordermanagements/${id}/accept`)).status).toBe(200);
-			expect((await http.post(`${API}/ordermanagements/${id}/decorate`)).status).toBe(200);
+			const owner = as.store("SCALESHOP");
+			await flows.storeOrder(id, owner);
+			expect((await owner.post(`${API}/ordermanagements/${id}/accept`)).status).toBe(200);
+			expect((await owner.post(`${API}/ordermanagements/${id}/decorate`)).status).toBe(200);
 			ids.push(id);
 		}
 		for (const id of ids) await flows.myPage(id, r => r.deliveryStatus === "Requested");
@@ -109,7 +111,7 @@ describe("flower delivery cluster: payment overloaded, down or slow", () => {
 		basePort: 15100,
 		env: { ...COMMON_ENV, PAYMENT_TIMEOUT_MS: "610", CB_MIN_REQUESTS: "10", CB_WINDOW_SECONDS: "5", CB_HALF_OPEN_MS: "1000", RETRY_AFTER_SECONDS: "3" }
 	});
-	let http: Client;
+	let as: Actors;
 	let flows: ReturnType<typeof flowerFlows>;
 	const paymentSpec = FLOWER_DELIVERY.find(s => s.name === "payment")!;
 
@@ -119,8 +121,8 @@ describe("flower delivery cluster: payment overloaded, down or slow", () => {
 			const env: Record<string, string> = spec.name === "payment" ? { PAYMENT_LATENCY_MS: "400-620", PAYMENT_CONCURRENCY: "4", PAYMENT_QUEUE: "4" } : {};
 			await cluster.start({ ...spec, env });
 		}
-		http = client(cluster.baseUrl);
-		flows = flowerFlows(http, 30000);
+		as = actors(client(cluster.baseUrl));
+		flows = flowerFlows(as, 30000);
 	});
 
 	afterAll(() => cluster.stopAll());
@@ -143,14 +145,14 @@ describe("flower delivery cluster: payment overloaded, down or slow", () => {
 		const until = Date.now() + 6000;
 		const writer = async (i: number) => {
 			while (Date.now() < until) {
-				const res = await http.post(`${API}/orders`, { ...seedOrder, userName: `load${i}` });
+				const res = await as.customer(`load${i}`).post(`${API}/orders`, { ...seedOrder, userName: `load${i}` });
 				statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 				if (res.status === 503 && !res.headers.get("retry-after")) retryAfterMissing++;
 			}
 		};
 		const reader = async (i: number) => {
 			while (Date.now() < until) {
-				const res = await http.get(i % 2 ? `${API}/myPages?userName=LKJ` : `${API}/orders?userName=load${i}`);
+				const res = await (i % 2 ? as.customer("LKJ").get(`${API}/myPages?userName=LKJ`) : as.customer(`load${i}`).get(`${API}/orders?userName=load${i}`));
 				readStatuses.set(res.status, (readStatuses.get(res.status) ?? 0) + 1);
 			}
 		};
@@ -165,26 +167,27 @@ describe("flower delivery cluster: payment overloaded, down or slow", () => {
 
 	it("(e) payment down: 503 + Retry-After, the order is not established, MyPage still answers", async () => {
 		await cluster.stop("payment");
+		const http = as.customer("nopay");
 		const res = await http.post(`${API}/orders`, { ...seedOrder, userName: "nopay" });
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).toBe("3");
 		expect(res.body).toMatchObject({ code: 503, type: "SERVICE_UNAVAILABLE" });
 		const orders = await http.get(`${API}/orders?userName=nopay`);
 		expect(orders.body.rows.map((o: { status: string }) => o.status)).toEqual(["PaymentFailed"]);
-		expect((await http.get(`${API}/myPages?userName=LKJ`)).status).toBe(200);
+		expect((await as.customer("LKJ").get(`${API}/myPages?userName=LKJ`)).status).toBe(200);
 		expect((await http.get(`${API}/myPages?userName=nopay`)).body.total).toBe(0);
 	});
 
 	it("(f) payment slower than the caller's timeout: after things settle, no payment exists without an established order", async () => {
 		await cluster.start({ ...paymentSpec, env: { PAYMENT_LATENCY_MS: "700-800", PAYMENT_CONCURRENCY: "50", PAYMENT_QUEUE: "100" } });
 		await cluster.restart("order"); // a fresh circuit breaker: every call below really reaches payment
-		await flows.wait(() => http.get(`${API}/orders?pageSize=1`), r => r.status === 200);
+		await flows.wait(() => flows.admin.get(`${API}/orders?pageSize=1`), r => r.status === 200);
 		const ids: string[] = [];
 		for (let i = 0; i < 6; i++) {
-			const res = await http.post(`${API}/orders`, { ...seedOrder, userName: `slow${i}` });
+			const res = await as.customer(`slow${i}`).post(`${API}/orders`, { ...seedOrder, userName: `slow${i}` });
 			expect(res.status).toBe(503);
 		}
-		for (let i = 0; i < 6; i++) ids.push(...(await http.get(`${API}/orders?userName=slow${i}`)).body.rows.map((o: { id: string }) => o.id));
+		for (let i = 0; i < 6; i++) ids.push(...(await as.customer(`slow${i}`).get(`${API}/orders?userName=slow${i}`)).body.rows.map((o: { id: string }) => o.id));
 		expect(ids).toHaveLength(6);
 		await expectNoOrphanPayment();
 		// Every charge answered after the caller gave up was refunded by compensation.

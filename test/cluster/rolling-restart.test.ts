@@ -6,6 +6,7 @@
  * pulling, and only then leaves. Expected: zero failed requests, every event handled exactly once.
  */
 import { FLOWER_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
+import { actors, type Actors } from "../support/auth";
 import { client, eventually, type Client } from "../support/http";
 import { API, seedOrder } from "../support/flower-flows";
 
@@ -14,13 +15,16 @@ const ROUNDS = 3;
 describe("rolling restart of a context under continuous load", () => {
 	const cluster = new LocalCluster({ basePort: 15300, env: { LOG_LEVEL: "info", OUTBOX_SWEEP_MS: "300", CHANNEL_ACK_WAIT_MS: "5000" } });
 	const mypage = (name: string): ContextSpec => ({ name, services: "flowerdelivery/mypage", env: { LOG_LEVEL: "debug" } });
+	// Writers place orders as their customers; readers (and the checks) read as admin.
+	let as: Actors;
 	let http: Client;
 
 	beforeAll(async () => {
 		await cluster.startServers();
 		for (const spec of FLOWER_DELIVERY) await cluster.start(spec.name === "mypage" ? mypage("mypage") : spec);
 		await cluster.start(mypage("mypage-2"));
-		http = client(cluster.baseUrl);
+		as = actors(client(cluster.baseUrl));
+		http = as.admin();
 	});
 
 	afterAll(() => cluster.stopAll());
@@ -33,7 +37,7 @@ describe("rolling restart of a context under continuous load", () => {
 
 		const writer = async (i: number) => {
 			while (running) {
-				const res = await http.post(`${API}/orders`, { ...seedOrder, userName: `roll${i}` });
+				const res = await as.customer(`roll${i}`).post(`${API}/orders`, { ...seedOrder, userName: `roll${i}` });
 				requests++;
 				if (res.status === 201) placed.push(res.body.id);
 				else failures.push(`POST ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,18 +1,22 @@
 /**
- * One broker in process (the embedded default), HTTP through the real gateway on a real port.
+ * One broker in process (the embedded default), HTTP through the real gateway on a real port, each request
+ * with the bearer token of whom the spec says acts (customer, store owner, rider, admin).
  */
+import { actors, type Actors } from "../support/auth";
 import { client, eventually, type Client } from "../support/http";
 import { startEmbedded } from "../support/embedded";
 import { API, flowerFlows, seedOrder } from "../support/flower-flows";
 
 let http: Client;
+let as: Actors;
 let flows: ReturnType<typeof flowerFlows>;
 let stop: () => Promise<void>;
 
 beforeAll(async () => {
 	const app = await startEmbedded();
 	http = client(app.baseUrl);
-	flows = flowerFlows(http);
+	as = actors(http);
+	flows = flowerFlows(as);
 	stop = app.stop;
 });
 afterAll(() => stop());
@@ -35,13 +39,14 @@ describe("flower delivery, embedded default", () => {
 
 	it("refuses to cancel once the delivery has started (409 with the current status)", async () => {
 		const id = await place({ ...seedOrder, userName: "late" });
+		const [customer, store, rider] = [as.customer("late"), as.store(), as.rider()];
 		await storeOrder(id);
-		await http.post(`${API}/ordermanagements/${id}/accept`);
-		await http.post(`${API}/ordermanagements/${id}/decorate`);
-		await eventually(() => http.get(`${API}/deliveries/${id}`), r => r.status === 200);
-		await http.post(`${API}/deliveries/${id}/start`);
-		await eventually(() => http.get(`${API}/orders/${id}`), r => r.body.status === "Delivering");
-		const res = await http.del(`${API}/orders/${id}`);
+		await store.post(`${API}/ordermanagements/${id}/accept`);
+		await store.post(`${API}/ordermanagements/${id}/decorate`);
+		await eventually(() => rider.get(`${API}/deliveries/${id}`), r => r.status === 200);
+		await rider.post(`${API}/deliveries/${id}/start`);
+		await eventually(() => customer.get(`${API}/orders/${id}`), r => r.body.status === "Delivering");
+		const res = await customer.del(`${API}/orders/${id}`);
 		expect(res.status).toBe(409);
 		expect(res.body.data.status).toBe("Delivering");
 	});
@@ -49,14 +54,15 @@ describe("flower delivery, embedded default", () => {
 	it("answers illegal store and delivery transitions with 409 and the current status", async () => {
 		const id = await place({ ...seedOrder, userName: "illegal" });
 		await storeOrder(id);
-		const res = await http.post(`${API}/ordermanagements/${id}/decorate`);
+		const res = await as.store().post(`${API}/ordermanagements/${id}/decorate`);
 		expect(res.status).toBe(409);
 		expect(res.body.data).toMatchObject({ status: "Received" });
-		expect((await http.post(`${API}/deliveries/${id}/start`)).status).toBe(404);
+		expect((await as.rider().post(`${API}/deliveries/${id}/start`)).status).toBe(404);
 	});
 
 	it("bad input gets 422 naming the field, and creates nothing", async () => {
-		const before = (await http.get(`${API}/orders?pageSize=100`)).body.total;
+		const [admin, http] = [as.admin(), as.customer("LKJ")];
+		const before = (await admin.get(`${API}/orders?pageSize=100`)).body.total;
 		const cases: [Record<string, unknown>, string][] = [
 			[{ ...seedOrder, qty: "many" }, "qty"],
 			[{ ...seedOrder, qty: 0 }, "qty"],
@@ -73,10 +79,11 @@ describe("flower delivery, embedded default", () => {
 			expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js:\d+/);
 		}
 		expect((await http.post(`${API}/orders`, "{not json")).status).toBe(400);
-		expect((await http.get(`${API}/orders?pageSize=100`)).body.total).toBe(before);
+		expect((await admin.get(`${API}/orders?pageSize=100`)).body.total).toBe(before);
 	});
 
 	it("a declined payment answers 402 and the order is never established", async () => {
+		const http = as.customer("poor");
 		const res = await http.post(`${API}/orders`, { ...seedOrder, userName: "poor", itemPrice: "0" });
 		expect(res.status).toBe(402);
 		expect(res.body.type).toBe("PAYMENT_DECLINED");
@@ -87,6 +94,7 @@ describe("flower delivery, embedded default", () => {
 	});
 
 	it("lists with paging and plain-equality filters only; operators are refused", async () => {
+		const http = as.customer("pager");
 		for (let i = 0; i < 3; i++) await place({ ...seedOrder, userName: "pager" });
 		const page = await http.get(`${API}/orders?userName=pager&page=2&pageSize=2&sort=createdAt`);
 		expect(page.status).toBe(200);

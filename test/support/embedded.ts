@@ -1,10 +1,11 @@
-/** The embedded default in this process: every context and the gateway in one broker, on a free port. */
+/** The embedded default in this process: every context, the identity context and the gateway in one broker, on a free port. */
 import { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { config } from "../../config";
 import { createBrokerOptions } from "../../config/broker";
 import api from "../../services/gateway/api.service";
+import identity from "../../services/identity/identity.service";
 import order from "../../services/flowerdelivery/order.service";
 import payment from "../../services/flowerdelivery/payment.service";
 import store from "../../services/flowerdelivery/store.service";
@@ -23,7 +24,7 @@ let n = 0;
 
 export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySchemas): Promise<{ broker: ServiceBroker; baseUrl: string; stop: () => Promise<void> }> {
 	const broker = new ServiceBroker({ ...createBrokerOptions(config), nodeID: `test-${process.pid}-${++n}` });
-	for (const schema of [...schemas, api as ServiceSchema]) broker.createService(schema);
+	for (const schema of [...schemas, identity as ServiceSchema, api as ServiceSchema]) broker.createService(schema);
 	await broker.start();
 	const gateway = broker.getLocalService("api");
 	const server: unknown = gateway && "server" in gateway ? gateway.server : undefined;

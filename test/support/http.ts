@@ -5,8 +5,13 @@ export interface HttpResult<T = any> {
 	body: T;
 }
 
-export function client(baseUrl: string) {
-	async function request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+/**
+ * A client of the gateway at `baseUrl`; `as(token)` is the same client acting with a bearer token
+ * (test/support/auth.ts makes tokens for any user or role).
+ */
+export function client(baseUrl: string, defaults: Record<string, string> = {}): Client {
+	async function request<T = any>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<HttpResult<T>> {
+		const headers = { ...defaults, ...extra };
 		const res = await fetch(baseUrl + path, {
 			method,
 			headers: body === undefined ? headers : { "Content-Type": "application/json", ...headers },
@@ -22,6 +27,9 @@ export function client(baseUrl: string) {
 		return { status: res.status, headers: res.headers, body: parsed as T };
 	}
 	return {
+		baseUrl,
+		/** This client, acting with `token` (Authorization: Bearer). */
+		as: (token: string) => client(baseUrl, { ...defaults, Authorization: `Bearer ${token}` }),
 		request,
 		get: <T = any>(path: string, headers?: Record<string, string>) => request<T>("GET", path, undefined, headers),
 		post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>("POST", path, body ?? {}, headers),
@@ -29,7 +37,14 @@ export function client(baseUrl: string) {
 	};
 }
 
-export type Client = ReturnType<typeof client>;
+export type Client = {
+	baseUrl: string;
+	as(token: string): Client;
+	request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
+	get<T = any>(path: string, headers?: Record<string, string>): Promise<HttpResult<T>>;
+	post<T = any>(path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
+	del<T = any>(path: string, headers?: Record<string, string>): Promise<HttpResult<T>>;
+};
 
 /**
  * Polls `probe` until `accept` holds for its result, or fails with the last result (or the last error the
