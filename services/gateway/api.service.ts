@@ -40,6 +40,15 @@ export function toErrorResponse(err: unknown, retryAfter: number): { status: num
 	return { status: 500, body: { name: "InternalError", message: "Internal error", code: 500 } };
 }
 
+/**
+ * JSON bodies: a `__proto__` key would reach the params through Object.assign as a prototype, not as a field
+ * the validator sees; such a body is refused (400) before it gets anywhere.
+ */
+function refuseProtoKeys(key: string, value: unknown): unknown {
+	if (key === "__proto__") throw new SyntaxError('"__proto__" is not allowed as a key');
+	return value;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
 	if (res.headersSent) {
 		res.end();
@@ -80,7 +89,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				path: "/oauth",
 				mappingPolicy: "restrict",
 				aliases: { "POST /token": "identity.token" },
-				bodyParsers: { json: { strict: true, limit: "16kb" }, urlencoded: { extended: false, limit: "16kb" } },
+				bodyParsers: { json: { strict: true, limit: "16kb", reviver: refuseProtoKeys }, urlencoded: { extended: false, limit: "16kb" } },
 				rateLimit: rateLimit("token", config.rateLimit.tokenLimit, config.rateLimit, config.redisUrl, false),
 				onBeforeCall(ctx: Context<unknown, { authorization?: string }>, route: unknown, req: IncomingMessage) {
 					if (typeof req.headers.authorization === "string") ctx.meta.authorization = req.headers.authorization;
@@ -97,7 +106,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
 				mappingPolicy: "restrict",
 				aliases: flowerDeliveryRoutes,
-				bodyParsers: { json: { strict: true, limit: "64kb" }, urlencoded: { extended: false, limit: "64kb" } },
+				bodyParsers: { json: { strict: true, limit: "64kb", reviver: refuseProtoKeys }, urlencoded: { extended: false, limit: "64kb" } },
 				mergeParams: true
 			},
 			{
@@ -106,7 +115,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
 				mappingPolicy: "restrict",
 				aliases: fishDeliveryRoutes,
-				bodyParsers: { json: { strict: true, limit: "64kb" }, urlencoded: { extended: false, limit: "64kb" } },
+				bodyParsers: { json: { strict: true, limit: "64kb", reviver: refuseProtoKeys }, urlencoded: { extended: false, limit: "64kb" } },
 				mergeParams: true
 			}
 		],
@@ -114,7 +123,11 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 			const { status, body, retryAfter } = toErrorResponse(err, config.resilience.retryAfterSeconds);
 			if (status >= 500 && status !== 503) this.logger.error("Request failed", req.method, req.url, err);
 			const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
-			if (status === 429) headers["Retry-After"] = String(retryAfterOf(req));
+			if (status === 429) {
+				headers["Retry-After"] = String(retryAfterOf(req));
+				body.type = body.type ?? "RATE_LIMIT_EXCEEDED";
+			}
+			if (status === 413) body.type = "PAYLOAD_TOO_LARGE"; // body-parser's "entity.too.large"
 			const challenge = (body.data as { challenge?: unknown } | undefined)?.challenge;
 			if (status === 401) headers["WWW-Authenticate"] = typeof challenge === "string" ? challenge : 'Bearer realm="api"';
 			sendJson(res, status, body, headers);
