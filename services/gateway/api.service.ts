@@ -9,6 +9,7 @@ import { Errors, type Context, type Service } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { config } from "../../config";
 import { liveness, readiness } from "../../config/health";
+import { prometheusText, requestFields } from "../../config/observability";
 import type { ContextSchema } from "../../mixins/schema";
 import { gatewayAuth, rateLimit, retryAfterOf } from "./auth";
 import { flowerDeliveryRoutes } from "../flowerdelivery/routes";
@@ -78,6 +79,13 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 						const l = liveness(this.broker, config.maxDisconnectedMs);
 						sendJson(res, l.alive ? 200 : 503, { status: l.alive ? "alive" : "transporter lost", ...l });
 					},
+					// The Prometheus text of this process's metrics (also served by the reporter on METRICS_PORT).
+					"GET metrics"(this: Service, req: IncomingMessage, res: ServerResponse) {
+						const text = prometheusText(this.broker);
+						if (text === undefined) return sendJson(res, 404, { name: "NotFoundError", message: "Metrics are off: set METRICS_PORT to enable them", code: 404, type: "METRICS_DISABLED" });
+						res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+						res.end(text);
+					},
 					"GET ready"(this: Service, req: IncomingMessage, res: ServerResponse) {
 						const r = readiness(this.broker, config.requiredServices);
 						sendJson(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not ready", checks: r.checks });
@@ -121,7 +129,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 		],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: Error) {
 			const { status, body, retryAfter } = toErrorResponse(err, config.resilience.retryAfterSeconds);
-			if (status >= 500 && status !== 503) this.logger.error("Request failed", req.method, req.url, err);
+			if (status >= 500 && status !== 503) this.logger.error("Request failed", req.method, req.url, err, requestFields((req as IncomingMessage & { $ctx?: Context }).$ctx));
 			const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
 			if (status === 429) {
 				headers["Retry-After"] = String(retryAfterOf(req));
