@@ -28,6 +28,10 @@ interface OutboxEntry {
 	channel: string;
 	event: DomainEvent;
 	requestId?: string;
+	/** Span (or context) id of the command or handler that produced the event: the parent of its consumers' spans. */
+	parentId?: string;
+	/** Whether that request is traced (sampled): its consumers' spans join the same trace. */
+	tracing?: boolean;
 }
 
 export interface AggregateDoc<S> {
@@ -184,6 +188,8 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 					const outbox: OutboxEntry[] = decision.events.map(draft => ({
 						channel: `${opts.system}.${draft.type}`,
 						requestId: ctx?.requestID ?? undefined,
+						parentId: ctx ? (ctx.span?.id ?? ctx.id) : undefined,
+						tracing: ctx?.tracing === true,
 						event: {
 							id: randomUUID(),
 							type: draft.type,
@@ -284,7 +290,8 @@ async function relayOnce<S>(broker: ServiceBroker, store: DbAdapter, id: string)
 	const published: string[] = [];
 	try {
 		for (const entry of doc.outbox) {
-			const headers: Record<string, string> = { $level: "1", $tracing: "false", $parentID: entry.event.id };
+			// The consumer's context continues the request: same request id (= trace id), parent = the producing span.
+			const headers: Record<string, string> = { $level: "1", $tracing: String(entry.tracing === true), $parentID: entry.parentId ?? entry.event.id };
 			if (entry.requestId) headers.$requestID = entry.requestId;
 			await publishToChannel(broker, entry.channel, entry.event, { msgID: entry.event.id, headers });
 			published.push(entry.event.id);
