@@ -5,7 +5,7 @@
  *    { "username": "kjshop", "passwordHash": "scrypt$16384$8$1$…", "roles": ["store"], "store": "KJSHOP" },
  *    { "clientId": "uengine-client", "clientSecret": "…", "roles": ["admin"] }]
  *
- * A production Secret should hold hashes (`npm run hash-secret -- <secret>` prints one), not passwords.
+ * A production Secret should hold hashes (docs/identity.md shows how to make one), not passwords.
  */
 import { seedProblem, type AccountSeed } from "../services/identity/accounts";
 import type { Role } from "../services/shared/identity";

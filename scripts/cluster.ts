@@ -232,6 +232,7 @@ async function main(): Promise<void> {
 		console.log(`  ${spec.name.padEnd(10)} ready (${spec.services})`);
 	}
 	console.log(`\n${system} cluster is up: ${cluster.baseUrl}/api/${system}  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
+	console.log(`Get a token (docs/identity.md): curl -s -X POST ${cluster.baseUrl}/oauth/token -d grant_type=password -d username=LKJ -d password=lkj-demo-pw`);
 }
 
 if (require.main === module) {
