@@ -156,4 +156,25 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 		await myPage(id, r => r.status === "Canceled" && r.paymentStatus === "Canceled");
 		expect(handled(cluster.logOf("fishstore"), "OrderCanceled")).toContain(id);
 	});
+
+	it("access rules hold across processes; with the identity context down, issued tokens keep working and only new logins wait (503)", async () => {
+		const id = await place({ ...seedOrder, customerName: "HanYongsun" });
+		// The caller travels with the request to the context's own process, where its rule is checked.
+		expect((await as.customer("mallory").get(`${API}/orders/${id}`)).status).toBe(403);
+		expect((await as.customer("mallory").del(`${API}/orders/${id}`)).status).toBe(403);
+		expect((await rider.post(`${API}/orders`, seedOrder)).status).toBe(403);
+		expect((await as.customer("mallory").get(`${API}/orders`)).body.total).toBe(0);
+
+		await cluster.stop("identity");
+		expect((await http.get(`${API}/orders/${id}`)).status).toBe(200); // the gateway verifies with the keys it holds
+		const login = await as.admin().request("POST", "/oauth/token", { grant_type: "password", username: "HanYongsun", password: "han-demo-pw" });
+		expect(login.status).toBe(503);
+		expect(login.headers.get("retry-after")).toBeTruthy();
+
+		// Restarted, it signs with the same configured key: old and new tokens verify alike.
+		await cluster.start(FISH_DELIVERY.find(c => c.name === "identity")!);
+		const again = await eventually(() => as.login("HanYongsun"), () => true, WAIT);
+		expect((await again.get(`${API}/orders/${id}`)).status).toBe(200);
+		expect((await http.get(`${API}/orders/${id}`)).status).toBe(200);
+	});
 });
