@@ -6,6 +6,7 @@
  * Authorization (roles, ownership) is not decided here: the access middleware does it where each action
  * runs (mixins/access.ts). The gateway only says who is calling (`ctx.meta.user`).
  */
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import Redis from "ioredis";
 import type { Context, Service, ServiceBroker, ServiceSchema } from "moleculer";
@@ -17,14 +18,19 @@ import { defineMixin } from "../../mixins/schema";
 import type { Principal } from "../shared/identity";
 import { TokenError, TokenVerifier } from "../identity/tokens";
 
-/** Tokens this process verified lately, and whose they are: the rate limiter counts a known token against its subject. */
+/**
+ * Tokens this process verified lately (by their SHA-256, not the tokens themselves), and whose they are:
+ * the rate limiter counts a known token against its subject.
+ */
 const recentTokens = new Map<string, { sub: string; exp: number }>();
 const RECENT_TOKENS_KEPT = 10000;
+const digest = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 function remember(token: string, sub: string, exp: number): void {
-	if (recentTokens.has(token)) return;
+	const key = digest(token);
+	if (recentTokens.has(key)) return;
 	if (recentTokens.size >= RECENT_TOKENS_KEPT) recentTokens.delete(recentTokens.keys().next().value as string);
-	recentTokens.set(token, { sub, exp });
+	recentTokens.set(key, { sub, exp });
 }
 
 function bearerOf(req: IncomingMessage): string | undefined {
@@ -157,7 +163,7 @@ export function rateLimit(name: string, limit: number, settings: RateLimitSettin
 		key(req: IncomingMessage): string {
 			if (perClient) {
 				const token = bearerOf(req);
-				const known = token ? recentTokens.get(token) : undefined;
+				const known = token ? recentTokens.get(digest(token)) : undefined;
 				if (known && known.exp * 1000 > Date.now()) return `sub:${known.sub}`;
 			}
 			return `ip:${addressOf(req, settings.trustProxy)}`;
