@@ -1,4 +1,5 @@
-import { DomainError, type Decision, type EventDraft } from "../../services/shared/domain";
+import type { Decision, EventDraft } from "../../services/shared/domain";
+import { expectDomainError } from "../support/expect";
 import * as order from "../../services/fishdelivery/order.domain";
 import * as payment from "../../services/fishdelivery/payment.domain";
 import * as fishstore from "../../services/fishdelivery/fishstore.domain";
@@ -13,18 +14,6 @@ const details = { customerName: "HanYongsun", fishName: "flatfish", qty: 1, tele
 const placedData = { orderId: "o1", ...details };
 const customerCancel: FishEvents["OrderCanceled"] = { ...placedData, reason: "customer" };
 const paymentFailedCancel: FishEvents["OrderCanceled"] = { ...placedData, reason: "payment-failed" };
-
-function expectDomainError(fn: () => unknown, kind: DomainError["kind"], status?: string): void {
-	try {
-		fn();
-	} catch (err) {
-		expect(err).toBeInstanceOf(DomainError);
-		expect((err as DomainError).kind).toBe(kind);
-		if (status) expect((err as DomainError).details.status).toBe(status);
-		return;
-	}
-	throw new Error("expected a DomainError");
-}
 
 const types = (events: EventDraft[]) => events.map(e => e.type);
 const stateOf = <S>(d: Decision<S> | null): S => {

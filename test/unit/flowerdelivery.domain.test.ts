@@ -1,4 +1,4 @@
-import { DomainError } from "../../services/shared/domain";
+import { expectDomainError } from "../support/expect";
 import * as order from "../../services/flowerdelivery/order.domain";
 import * as payment from "../../services/flowerdelivery/payment.domain";
 import * as store from "../../services/flowerdelivery/store.domain";
@@ -11,18 +11,6 @@ const input = { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 2, it
 
 function placed(): order.Order {
 	return order.paymentSucceeded(order.startPlacement("o1", input, T).state, T).state;
-}
-
-function expectDomainError(fn: () => unknown, kind: DomainError["kind"], status?: string): void {
-	try {
-		fn();
-	} catch (err) {
-		expect(err).toBeInstanceOf(DomainError);
-		expect((err as DomainError).kind).toBe(kind);
-		if (status) expect((err as DomainError).details.status).toBe(status);
-		return;
-	}
-	throw new Error("expected a DomainError");
 }
 
 describe("Order aggregate", () => {
