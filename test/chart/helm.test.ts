@@ -109,7 +109,7 @@ interface DeploymentSpec {
 	replicas?: number;
 	selector: { matchLabels: Record<string, string> };
 	strategy: { type: string; rollingUpdate?: { maxUnavailable: number | string; maxSurge: number | string } };
-	template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+	template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
 }
 interface HpaSpec {
 	scaleTargetRef: { apiVersion: string; kind: string; name: string };
@@ -179,17 +179,27 @@ interface ExpectedContext {
 	name: string;
 	services: string;
 	gateway?: boolean;
+	/** The identity context: the only one given JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS. */
+	identity?: boolean;
 }
 
-/** The flower delivery system and the gateway (values.contexts of every environment). */
+/** Both systems, the identity context and the gateway (values.contexts of every environment; scripts/cluster.ts). */
 const CONTEXTS: ExpectedContext[] = [
 	{ name: "gateway", services: "gateway/api", gateway: true },
 	{ name: "flowerdelivery-order", services: "flowerdelivery/order" },
 	{ name: "flowerdelivery-payment", services: "flowerdelivery/payment" },
 	{ name: "flowerdelivery-store", services: "flowerdelivery/store" },
 	{ name: "flowerdelivery-delivery", services: "flowerdelivery/delivery" },
-	{ name: "flowerdelivery-mypage", services: "flowerdelivery/mypage" }
+	{ name: "flowerdelivery-mypage", services: "flowerdelivery/mypage" },
+	{ name: "fishdelivery-order", services: "fishdelivery/order" },
+	{ name: "fishdelivery-payment", services: "fishdelivery/payment" },
+	{ name: "fishdelivery-fishstore", services: "fishdelivery/fishstore" },
+	{ name: "fishdelivery-delivery", services: "fishdelivery/delivery" },
+	{ name: "fishdelivery-mypage", services: "fishdelivery/mypage" },
+	{ name: "identity", services: "identity/identity", identity: true }
 ];
+/** The identity context's credentials: from a Secret, to the identity Deployment only. */
+const IDENTITY_CREDENTIALS = ["JWT_PRIVATE_KEYS", "IDENTITY_ACCOUNTS"];
 /** None by default: a supporting context that is down must not take the gateway out of the Service. */
 const REQUIRED_SERVICES = "";
 
@@ -200,24 +210,54 @@ interface Environment {
 	ingress: boolean;
 	/** The Secret the contexts read. */
 	secretName: string;
+	/** The Secret only the identity context reads (JWT_PRIVATE_KEYS, IDENTITY_ACCOUNTS); never rendered by these files. */
+	identitySecret: string;
 	minReplicas: number;
+	/** RATE_LIMIT_TRUST_PROXY of the gateway (behind the Ingress). */
+	trustProxy: string;
+	/** JAEGER_HOST and TRACING_SAMPLE_RATE in the ConfigMap, or none (tracing off). */
+	tracing?: { host: string; sampleRate: string };
 }
 
 const ENVIRONMENTS: Environment[] = [
-	{ file: "values.yaml", image: "moleculer-systems:0.1.0", inChartServers: true, ingress: false, secretName: `${FULLNAME}-secret`, minReplicas: 2 },
-	{ file: "values-dev.yaml", image: "moleculer-systems:dev", inChartServers: true, ingress: false, secretName: `${FULLNAME}-secret`, minReplicas: 1 },
+	{
+		file: "values.yaml",
+		image: "moleculer-systems:0.1.0",
+		inChartServers: true,
+		ingress: false,
+		secretName: `${FULLNAME}-secret`,
+		identitySecret: "moleculer-systems-identity",
+		minReplicas: 2,
+		trustProxy: "false"
+	},
+	{
+		file: "values-dev.yaml",
+		image: "moleculer-systems:dev",
+		inChartServers: true,
+		ingress: false,
+		secretName: `${FULLNAME}-secret`,
+		identitySecret: "moleculer-systems-identity",
+		minReplicas: 1,
+		trustProxy: "false"
+	},
 	{
 		file: "values-prod.yaml",
 		image: "registry.example.com/moleculer-systems:0.1.0",
 		inChartServers: false,
 		ingress: true,
 		secretName: "moleculer-systems-credentials",
-		minReplicas: 3
+		identitySecret: "moleculer-systems-identity",
+		minReplicas: 3,
+		trustProxy: "true",
+		tracing: { host: "jaeger-agent.observability.svc", sampleRate: "0.1" }
 	}
 ];
 
+/** Settings whose names look secret but are not (a token lifetime, a rate limit). */
+const PLAIN_SETTINGS = new Set(["ACCESS_TOKEN_TTL_SECONDS", "RATE_LIMIT_TOKEN_PER_WINDOW"]);
+const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY($|_)|^IDENTITY_ACCOUNTS$|^MONGO_URI$|^REDIS_URL$|^TRANSPORTER$/i;
 /** A key of a plain-text setting that names a credential. */
-const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY($|_)|^MONGO_URI$|^REDIS_URL$|^TRANSPORTER$/i;
+const SECRET_KEY = { test: (name: string): boolean => !PLAIN_SETTINGS.has(name) && SECRET_NAME.test(name) };
 /** A URL carrying user:password@. */
 const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
 
@@ -338,6 +378,85 @@ describe.each(ENVIRONMENTS)("helm chart with $file", env => {
 			expect(pdb.spec.maxUnavailable).toBe(1);
 			expect(pdb.spec.minAvailable).toBeUndefined();
 		});
+
+		it(ctx.identity ? "gets JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS from the identity Secret (secretKeyRef)" : "gets neither JWT_PRIVATE_KEYS nor IDENTITY_ACCOUNTS nor the identity Secret", () => {
+			const c = container();
+			const secretRefs = (c.envFrom ?? []).flatMap(e => (e.secretRef ? [e.secretRef.name] : []));
+			expect(secretRefs).not.toContain(env.identitySecret);
+			for (const name of IDENTITY_CREDENTIALS) {
+				const e = envOf(c, name);
+				if (ctx.identity) {
+					expect(e?.value).toBeUndefined();
+					expect(e?.valueFrom?.secretKeyRef).toEqual({ name: env.identitySecret, key: name });
+				} else {
+					expect(e).toBeUndefined();
+				}
+			}
+			const secretKeyRefs = (c.env ?? []).flatMap(e => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : []));
+			if (!ctx.identity) expect(secretKeyRefs).not.toContain(env.identitySecret);
+			expect(deployment().spec.template.metadata.annotations?.["checksum/identity-secret"] !== undefined).toBe(!!ctx.identity);
+		});
+	});
+
+	it("keeps the identity credentials out of the Secret every context reads, and out of every ConfigMap", () => {
+		// the Secret every context reads whole must not be the identity one
+		expect(env.identitySecret).not.toBe(env.secretName);
+		const shared = objects.find(o => o.kind === "Secret" && o.metadata.name === env.secretName);
+		if (env.secretName.startsWith(FULLNAME)) expect(Object.keys(shared?.data ?? {}).filter(k => IDENTITY_CREDENTIALS.includes(k))).toEqual([]);
+		// these files name a Secret made outside the chart: nothing generated, no demo key or accounts
+		expect(objects.some(o => o.kind === "Secret" && o.metadata.name === env.identitySecret)).toBe(false);
+		expect(objects.some(o => o.kind === "Secret" && o.metadata.name === `${FULLNAME}-identity`)).toBe(false);
+		for (const cm of ofKind(objects, "ConfigMap")) {
+			const text = JSON.stringify(cm.data ?? {});
+			for (const name of IDENTITY_CREDENTIALS) expect(Object.keys(cm.data ?? {})).not.toContain(name);
+			expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY|passwordHash|clientSecret/);
+		}
+		// every place a credential of the identity context appears in any pod: a secretKeyRef, in the identity Deployment
+		const holders: string[] = [];
+		for (const o of objects) {
+			const pod = (o.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+			for (const c of pod?.containers ?? []) {
+				for (const e of c.env ?? []) {
+					if (!IDENTITY_CREDENTIALS.includes(e.name)) continue;
+					expect(e.valueFrom?.secretKeyRef?.name).toBe(env.identitySecret);
+					holders.push(`${o.kind}/${o.metadata.name}`);
+				}
+			}
+		}
+		expect(holders).toEqual([`Deployment/${FULLNAME}-identity`, `Deployment/${FULLNAME}-identity`]);
+	});
+
+	it("writes the identity, rate-limit and tracing settings to the ConfigMap, and trusts the proxy behind the Ingress", () => {
+		const settings = find(objects, "ConfigMap", `${FULLNAME}-config`).data ?? {};
+		expect(settings).toMatchObject({
+			JWT_ISSUER: "moleculer-eventdriven",
+			ACCESS_TOKEN_TTL_SECONDS: "3600",
+			JWKS_CACHE_SECONDS: "300",
+			RATE_LIMIT_WINDOW_MS: "60000",
+			RATE_LIMIT_PER_WINDOW: "1200",
+			RATE_LIMIT_TOKEN_PER_WINDOW: "30",
+			METRICS_PORT: "3030"
+		});
+		if (env.tracing) {
+			expect(settings).toMatchObject({ JAEGER_HOST: env.tracing.host, JAEGER_PORT: "6832", TRACING_SAMPLE_RATE: env.tracing.sampleRate });
+		} else {
+			expect(Object.keys(settings).filter(k => /^JAEGER_|^TRACING_/.test(k))).toEqual([]);
+		}
+		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
+		expect(envOf(gateway, "RATE_LIMIT_TRUST_PROXY")?.value).toBe(env.trustProxy);
+		for (const other of CONTEXTS.filter(c => !c.gateway)) {
+			const c = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-${other.name}`).spec.template.spec.containers[0];
+			expect(envOf(c, "RATE_LIMIT_TRUST_PROXY")).toBeUndefined();
+		}
+	});
+
+	it("carries no identity credential in the values file", () => {
+		const text = fs.readFileSync(path.join(CHART, env.file), "utf8");
+		// a PEM body, a real scrypt hash, the demo accounts' passwords (the commented examples hold "..." only)
+		expect(text).not.toMatch(/PRIVATE KEY-----\s*(#\s*)?[A-Za-z0-9+/]{40,}|scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/_-]{8,}|-demo-pw|uengine-secret/);
+		const values = parse(text) as { secrets?: { identity?: Record<string, unknown> } };
+		expect(values.secrets?.identity?.jwtPrivateKeys ?? "").toBe("");
+		expect(values.secrets?.identity?.accounts ?? "").toBe("");
 	});
 
 	it("puts no credential in any ConfigMap or plain env value", () => {
@@ -447,15 +566,32 @@ describe("helm chart behaviour", () => {
 	});
 
 	it("adds a context from one values entry: Deployment, HPA, PDB and the gateway's REQUIRED_SERVICES", () => {
-		const file = writeValues("identity.json", { contexts: [...defaults.contexts, { name: "identity", services: "identity/identity", serviceNames: ["identity"], requiredByGateway: true }] });
+		const file = writeValues("warehouse.json", { contexts: [...defaults.contexts, { name: "warehouse-inventory", services: "warehouse/inventory", requiredByGateway: true }] });
 		const objects = render(["-f", file]);
-		const d = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-identity`);
-		expect(envOf(d.spec.template.spec.containers[0], "SERVICES")?.value).toBe("identity/identity");
-		expect(d.spec.template.spec.containers[0].readinessProbe?.httpGet).toEqual({ path: "/ready", port: "health" });
-		find(objects, "HorizontalPodAutoscaler", `${FULLNAME}-identity`);
-		find(objects, "PodDisruptionBudget", `${FULLNAME}-identity`);
+		const d = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-warehouse-inventory`);
+		const c = d.spec.template.spec.containers[0];
+		expect(envOf(c, "SERVICES")?.value).toBe("warehouse/inventory");
+		expect(c.readinessProbe?.httpGet).toEqual({ path: "/ready", port: "health" });
+		expect(IDENTITY_CREDENTIALS.map(n => envOf(c, n))).toEqual([undefined, undefined]);
+		find(objects, "HorizontalPodAutoscaler", `${FULLNAME}-warehouse-inventory`);
+		find(objects, "PodDisruptionBudget", `${FULLNAME}-warehouse-inventory`);
 		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
-		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("identity");
+		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("warehouse.inventory");
+	});
+
+	it("has one values entry per context of both systems and identity, as the local cluster runs them", () => {
+		for (const file of ["values.yaml", "values-dev.yaml", "values-prod.yaml"]) {
+			const values = parse(fs.readFileSync(path.join(CHART, file), "utf8")) as { contexts: Array<{ name: string; services: string }> };
+			expect(values.contexts.map(c => ({ name: c.name, services: c.services })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+				CONTEXTS.map(c => ({ name: c.name, services: c.services })).sort((a, b) => a.name.localeCompare(b.name))
+			);
+		}
+		const services = new Set(CONTEXTS.map(c => c.services));
+		for (const system of ["flowerdelivery", "fishdelivery", "identity"]) {
+			for (const f of fs.readdirSync(path.join(ROOT, "services", system)).filter(f => f.endsWith(".service.ts"))) {
+				expect(services).toContain(`${system}/${f.replace(/\.service\.ts$/, "")}`);
+			}
+		}
 	});
 
 	it("lets one context turn its HPA and PDB off (then the Deployment carries replicas)", () => {
@@ -464,8 +600,8 @@ describe("helm chart behaviour", () => {
 		);
 		const objects = render(["-f", writeValues("mypage.json", { contexts })]);
 		expect(find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-flowerdelivery-mypage`).spec.replicas).toBe(3);
-		expect(objects.some(o => o.kind === "HorizontalPodAutoscaler" && o.metadata.name.endsWith("-mypage"))).toBe(false);
-		expect(objects.some(o => o.kind === "PodDisruptionBudget" && o.metadata.name.endsWith("-mypage"))).toBe(false);
+		expect(objects.some(o => o.kind === "HorizontalPodAutoscaler" && o.metadata.name === `${FULLNAME}-flowerdelivery-mypage`)).toBe(false);
+		expect(objects.some(o => o.kind === "PodDisruptionBudget" && o.metadata.name === `${FULLNAME}-flowerdelivery-mypage`)).toBe(false);
 		expect(ofKind(objects, "HorizontalPodAutoscaler")).toHaveLength(CONTEXTS.length - 1);
 		const gateway = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0];
 		expect(envOf(gateway, "REQUIRED_SERVICES")?.value).toBe("flowerdelivery.order");
@@ -483,9 +619,100 @@ describe("helm chart behaviour", () => {
 	});
 
 	it("keeps secrets.env in the Secret", () => {
-		const objects = render(["--set", "secrets.env.JWT_PRIVATE_KEY=abc123"]);
-		expect(b64(find(objects, "Secret", `${FULLNAME}-secret`).data?.JWT_PRIVATE_KEY ?? "")).toBe("abc123");
-		expect(JSON.stringify(ofKind(objects, "ConfigMap"))).not.toContain("JWT_PRIVATE_KEY");
+		const objects = render(["--set", "secrets.env.PAYMENT_PROVIDER_API_KEY=abc123"]);
+		expect(b64(find(objects, "Secret", `${FULLNAME}-secret`).data?.PAYMENT_PROVIDER_API_KEY ?? "")).toBe("abc123");
+		expect(JSON.stringify(ofKind(objects, "ConfigMap"))).not.toContain("PAYMENT_PROVIDER_API_KEY");
+	});
+
+	it("refuses to render prod (and any file) without the identity Secret, naming it and its keys", () => {
+		for (const file of ["values-prod.yaml", "values-dev.yaml", "values.yaml"]) {
+			const err = renderFails(["-f", path.join(CHART, file), "--set", "secrets.identity.existingSecret="]);
+			expect(err).toContain("secrets.identity.existingSecret is not set");
+			expect(err).toContain("JWT_PRIVATE_KEYS");
+			expect(err).toContain("IDENTITY_ACCOUNTS");
+			expect(err).toContain("kubectl create secret generic");
+		}
+	});
+
+	it("needs no identity Secret without an identity context", () => {
+		const contexts = defaults.contexts.filter(c => c.name !== "identity");
+		const objects = render(["-f", writeValues("noidentity.json", { contexts }), "--set", "secrets.identity.existingSecret="]);
+		expect(ofKind(objects, "Deployment")).toHaveLength(CONTEXTS.length - 1);
+		const all = JSON.stringify(objects);
+		for (const name of IDENTITY_CREDENTIALS) expect(all).not.toContain(name);
+	});
+
+	it("refuses the identity credentials anywhere every context would read them", () => {
+		const prod = ["-f", path.join(CHART, "values-prod.yaml")];
+		expect(renderFails([...prod, "--set", "secrets.identity.existingSecret=moleculer-systems-credentials"])).toContain("is the Secret every context reads whole");
+		expect(renderFails(["--set", "secrets.identity.existingSecret=ms-moleculer-systems-secret"])).toContain("is the Secret every context reads whole");
+		for (const name of IDENTITY_CREDENTIALS) {
+			expect(renderFails(["--set", `secrets.env.${name}=x`])).toContain(`secrets.env: ${name} would reach every context`);
+			expect(renderFails(["--set", `config.${name}=x`])).toContain(`"${name}" is a credential of the identity context`);
+			expect(renderFails(["--set", `contextDefaults.env.${name}=x`])).toContain(`"${name}" is a credential of the identity context`);
+		}
+	});
+
+	it("renders the identity Secret from inline values (both needed) for the identity Deployment only", () => {
+		const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+		const accounts = [{ clientId: "ops", clientSecretHash: "scrypt$16384$8$1$c2FsdA$aGFzaA", roles: ["admin"] }];
+		const file = writeValues("inline.json", { secrets: { identity: { jwtPrivateKeys: key, accounts } } });
+		const objects = render(["-f", file]);
+		const secret = find(objects, "Secret", `${FULLNAME}-identity`).data ?? {};
+		expect(Object.keys(secret).sort()).toEqual([...IDENTITY_CREDENTIALS].sort());
+		expect(b64(secret.JWT_PRIVATE_KEYS)).toBe(key);
+		expect(JSON.parse(b64(secret.IDENTITY_ACCOUNTS))).toEqual(accounts);
+		expect(Object.keys(find(objects, "Secret", `${FULLNAME}-secret`).data ?? {})).not.toContain("JWT_PRIVATE_KEYS");
+		for (const d of ofKind(objects, "Deployment") as Array<K8sObject & { spec: DeploymentSpec }>) {
+			const c = d.spec.template.spec.containers[0];
+			const refs = IDENTITY_CREDENTIALS.map(n => envOf(c, n)?.valueFrom?.secretKeyRef);
+			if (d.metadata.name === `${FULLNAME}-identity`) expect(refs).toEqual(IDENTITY_CREDENTIALS.map(n => ({ name: `${FULLNAME}-identity`, key: n })));
+			else expect(refs).toEqual([undefined, undefined]);
+			expect((c.envFrom ?? []).some(e => e.secretRef?.name === `${FULLNAME}-identity`)).toBe(false);
+		}
+		// a JSON string works as well
+		const asString = render(["-f", writeValues("inline-string.json", { secrets: { identity: { jwtPrivateKeys: "k", accounts: JSON.stringify(accounts) } } })]);
+		expect(JSON.parse(b64(find(asString, "Secret", `${FULLNAME}-identity`).data?.IDENTITY_ACCOUNTS ?? ""))).toEqual(accounts);
+		// one without the other
+		expect(renderFails(["--set", "secrets.identity.jwtPrivateKeys=k"])).toContain("secrets.identity.accounts is empty");
+		expect(renderFails(["--set-string", "secrets.identity.accounts=[]", "--set", "secrets.identity.accounts[0].clientId=x"])).toContain("secrets.identity.jwtPrivateKeys is empty");
+	});
+
+	it("rolls only the identity pods when the identity credentials change", () => {
+		const annotations = (objects: K8sObject[]) =>
+			Object.fromEntries(
+				(ofKind(objects, "Deployment") as Array<K8sObject & { spec: DeploymentSpec }>).map(d => [d.metadata.name, d.spec.template.metadata.annotations ?? {}])
+			);
+		const before = annotations(render(["--set", "secrets.identity.existingSecret=identity-v1"]));
+		const after = annotations(render(["--set", "secrets.identity.existingSecret=identity-v2"]));
+		for (const ctx of CONTEXTS) {
+			const name = `${FULLNAME}-${ctx.name}`;
+			expect(after[name]["checksum/secret"]).toBe(before[name]["checksum/secret"]);
+			if (ctx.identity) expect(after[name]["checksum/identity-secret"]).not.toBe(before[name]["checksum/identity-secret"]);
+		}
+	});
+
+	it("turns tracing on with tracing.jaegerHost (ConfigMap), validating the sample rate", () => {
+		const settings = find(render(["--set", "tracing.jaegerHost=otel-collector.observability.svc", "--set", "tracing.sampleRate=0.25"]), "ConfigMap", `${FULLNAME}-config`).data ?? {};
+		expect(settings).toMatchObject({ JAEGER_HOST: "otel-collector.observability.svc", JAEGER_PORT: "6832", TRACING_SAMPLE_RATE: "0.25" });
+		const zero = find(render(["--set", "tracing.jaegerHost=j", "--set", "tracing.sampleRate=0", "--set", "tracing.jaegerPort=6831"]), "ConfigMap", `${FULLNAME}-config`).data ?? {};
+		expect(zero).toMatchObject({ JAEGER_PORT: "6831", TRACING_SAMPLE_RATE: "0" });
+		expect(renderFails(["--set", "tracing.jaegerHost=j", "--set", "tracing.sampleRate=1.5"])).toContain("tracing.sampleRate");
+		// docs/observability.md's way (config.JAEGER_HOST) keeps working; both ways at once is refused
+		const viaConfig = find(render(["--set", "config.JAEGER_HOST=jaeger", "--set-string", "config.TRACING_SAMPLE_RATE=0.1"]), "ConfigMap", `${FULLNAME}-config`).data ?? {};
+		expect(viaConfig).toMatchObject({ JAEGER_HOST: "jaeger", TRACING_SAMPLE_RATE: "0.1" });
+		expect(renderFails(["--set", "tracing.jaegerHost=j", "--set", "config.JAEGER_HOST=k"])).toContain("config.JAEGER_HOST: already set by tracing.jaegerHost");
+		expect(renderFails(["--set", "config.LOG_LEVEL=debug"])).toContain("config.LOG_LEVEL: already set by moleculer.logLevel");
+	});
+
+	it("sets RATE_LIMIT_TRUST_PROXY on the gateway from gateway.trustProxy, or from the Ingress", () => {
+		const trust = (args: string[]) => envOf(find<DeploymentSpec>(render(args), "Deployment", `${FULLNAME}-gateway`).spec.template.spec.containers[0], "RATE_LIMIT_TRUST_PROXY")?.value;
+		expect(trust([])).toBe("false");
+		expect(trust(["--set", "gateway.ingress.enabled=true"])).toBe("true");
+		expect(trust(["--set", "gateway.ingress.enabled=true", "--set", "gateway.trustProxy=false"])).toBe("false");
+		expect(trust(["--set", "gateway.trustProxy=true"])).toBe("true");
+		expect(trust(["--set-string", "gateway.trustProxy=true"])).toBe("true");
+		expect(renderFails(["--set", "gateway.trustProxy=maybe"])).toContain("gateway.trustProxy");
 	});
 
 	it("leaves the dashboard out when grafanaDashboard.enabled=false", () => {
@@ -497,6 +724,10 @@ describe("helm chart behaviour", () => {
 		expect(renderFails(["--set", "config.ADMIN_PASSWORD=hunter2"])).toContain('"ADMIN_PASSWORD" looks like a credential');
 		expect(renderFails(["--set", "config.MONGO_URI=mongodb://mongo:27017/x"])).toContain('"MONGO_URI" looks like a credential');
 		expect(renderFails(["--set-string", "config.REPORT_TARGET=https://user:pw@example.org/x"])).toContain("user:password");
+		expect(renderFails(["--set", "config.REFRESH_TOKEN=abc"])).toContain('"REFRESH_TOKEN" looks like a credential');
+		// a token lifetime or a rate limit is a plain setting
+		const settings = find(render(["--set-string", "config.ACCESS_TOKEN_TTL_SECONDS=600", "--set-string", "config.RATE_LIMIT_TOKEN_PER_WINDOW=10"]), "ConfigMap", `${FULLNAME}-config`).data ?? {};
+		expect(settings).toMatchObject({ ACCESS_TOKEN_TTL_SECONDS: "600", RATE_LIMIT_TOKEN_PER_WINDOW: "10" });
 	});
 
 	it("refuses to render without NATS, MongoDB or Redis, naming the variable", () => {

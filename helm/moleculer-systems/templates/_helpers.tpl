@@ -152,8 +152,13 @@ Checks the contexts list: names are DNS labels and unique, every entry has servi
      Args: (list "where" $map). */}}
 {{- define "ms.refuseSecrets" -}}
 {{- $where := index . 0 -}}
+{{- /* names that look secret but are not (a token lifetime, a rate limit) */ -}}
+{{- $plain := list "ACCESS_TOKEN_TTL_SECONDS" "RATE_LIMIT_TOKEN_PER_WINDOW" -}}
 {{- range $k, $v := index . 1 -}}
-{{- if regexMatch "(?i)(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY($|_)|^MONGO_URI$|^REDIS_URL$|^TRANSPORTER$)" $k -}}
+{{- if and (regexMatch "(?i)(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY($|_)|^IDENTITY_ACCOUNTS$|^MONGO_URI$|^REDIS_URL$|^TRANSPORTER$)" $k) (not (has $k $plain)) -}}
+{{- if has $k (list "JWT_PRIVATE_KEYS" "IDENTITY_ACCOUNTS") -}}
+{{- fail (printf "%s: %q is a credential of the identity context: put it in its Secret (secrets.identity.existingSecret), not in plain settings" $where $k) -}}
+{{- end -}}
 {{- fail (printf "%s: %q looks like a credential: put it in secrets.env (or secrets.existingSecret), not in plain settings" $where $k) -}}
 {{- end -}}
 {{- if regexMatch "[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\\s]*:[^/@\\s]*@" (toString $v) -}}
@@ -175,5 +180,80 @@ Checks the contexts list: names are DNS labels and unique, every entry has servi
 {{- end -}}
 {{- end -}}
 {{- join "," $names -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when a context (merged or raw entry) runs the identity context (identity/identity in SERVICES). */}}
+{{- define "ms.isIdentity" -}}
+{{- $found := false -}}
+{{- range $s := splitList "," (toString .services) -}}
+{{- if eq (trim $s) "identity/identity" -}}{{- $found = true -}}{{- end -}}
+{{- end -}}
+{{- if $found -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when the contexts list has an identity context. */}}
+{{- define "ms.hasIdentity" -}}
+{{- $found := false -}}
+{{- range $c := .Values.contexts -}}
+{{- if include "ms.isIdentity" $c -}}{{- $found = true -}}{{- end -}}
+{{- end -}}
+{{- if $found -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when the identity credentials are given inline (the chart renders <fullname>-identity). */}}
+{{- define "ms.identityInline" -}}
+{{- $id := .Values.secrets.identity | default dict -}}
+{{- if or $id.jwtPrivateKeys $id.accounts -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS, read by the identity context only. */}}
+{{- define "ms.identitySecretName" -}}
+{{- if include "ms.identityInline" . -}}
+{{- printf "%s-identity" (include "ms.fullname" .) -}}
+{{- else -}}
+{{- (.Values.secrets.identity | default dict).existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The identity context's credentials (JWT_PRIVATE_KEYS, IDENTITY_ACCOUNTS) must come from a Secret that only
+the identity Deployment reads: refuses to render without one, with both inline values, or with them where
+every context would read them (secrets.env, secrets.existingSecret, the chart's shared Secret).
+*/}}
+{{- define "ms.validateIdentity" -}}
+{{- $id := .Values.secrets.identity | default dict -}}
+{{- range $k := list "JWT_PRIVATE_KEYS" "IDENTITY_ACCOUNTS" -}}
+{{- if hasKey ($.Values.secrets.env | default dict) $k -}}
+{{- fail (printf "secrets.env: %s would reach every context (the shared Secret is read whole by each): give it to the identity context only, with secrets.identity.existingSecret (or secrets.identity.jwtPrivateKeys / accounts)" $k) -}}
+{{- end -}}
+{{- end -}}
+{{- if include "ms.hasIdentity" . -}}
+{{- if include "ms.identityInline" . -}}
+{{- if not $id.jwtPrivateKeys -}}
+{{- fail "secrets.identity.jwtPrivateKeys is empty while secrets.identity.accounts is set: the identity context needs both JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS (or use secrets.identity.existingSecret)" -}}
+{{- end -}}
+{{- if not $id.accounts -}}
+{{- fail "secrets.identity.accounts is empty while secrets.identity.jwtPrivateKeys is set: the identity context needs both JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS (or use secrets.identity.existingSecret)" -}}
+{{- end -}}
+{{- else if not $id.existingSecret -}}
+{{- fail "secrets.identity.existingSecret is not set: the identity context (identity/identity) needs JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS from a Secret read by it only. Create one with both keys (helm/README.md, 'The identity Secret': an RSA key from openssl genpkey, then kubectl create secret generic moleculer-systems-identity) and set secrets.identity.existingSecret to its name, or give both secrets.identity.jwtPrivateKeys and secrets.identity.accounts" -}}
+{{- else if eq $id.existingSecret (include "ms.secretName" .) -}}
+{{- fail (printf "secrets.identity.existingSecret: %q is the Secret every context reads whole (secrets.existingSecret): keep JWT_PRIVATE_KEYS and IDENTITY_ACCOUNTS in a Secret of their own, read by the identity context only" $id.existingSecret) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* RATE_LIMIT_TRUST_PROXY of the gateway: gateway.trustProxy, or (unset) whether the Ingress is on. */}}
+{{- define "ms.trustProxy" -}}
+{{- $v := toString (.Values.gateway.trustProxy | default "") -}}
+{{- if kindIs "bool" .Values.gateway.trustProxy -}}
+{{- .Values.gateway.trustProxy -}}
+{{- else if has $v (list "true" "false") -}}
+{{- $v -}}
+{{- else if ne $v "" -}}
+{{- fail (printf "gateway.trustProxy: expected true, false or empty (= on with the Ingress), got %q" $v) -}}
+{{- else -}}
+{{- .Values.gateway.ingress.enabled | default false -}}
 {{- end -}}
 {{- end -}}
