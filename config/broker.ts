@@ -11,6 +11,29 @@ import { healthMiddleware } from "./health";
 import { accessMiddleware } from "../mixins/access";
 import { channelObservabilityMiddlewares, errorLogMiddleware, jsonLogFormatter, metricsOptions, tracingOptions } from "./observability";
 
+/**
+ * Moleculer's internal middlewares (innermost first), with one change: Timeout wraps inside CircuitBreaker.
+ * In the stock order the breaker sits inside the timeout and never sees a caller-side timeout (it sees the
+ * late reply, as a success), so a dependency that is merely slow would never trip it. Here a timed-out call
+ * is a failure of that endpoint: enough of them open the circuit and later calls fail fast (503 upstream).
+ */
+export const INTERNAL_MIDDLEWARES = [
+	"ActionHook",
+	"Validator",
+	"Bulkhead",
+	"Cacher",
+	"ContextTracker",
+	"Timeout",
+	"CircuitBreaker",
+	"Retry",
+	"Fallback",
+	"ErrorHandler",
+	"Tracing",
+	"Metrics",
+	"Debounce",
+	"Throttle"
+];
+
 export function createBrokerOptions(config: AppConfig): BrokerOptions {
 	return {
 		namespace: config.namespace,
@@ -56,6 +79,8 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 		metrics: metricsOptions(config.observability),
 		tracing: tracingOptions(config.observability),
 
+		// Our middlewares first (innermost, as Moleculer places user middlewares), then the internal ones.
+		internalMiddlewares: false,
 		middlewares: [
 			healthMiddleware({ port: config.healthPort, requiredServices: config.requiredServices, maxDisconnectedMs: config.maxDisconnectedMs }),
 			channelsMiddleware(config),
@@ -64,7 +89,8 @@ export function createBrokerOptions(config: AppConfig): BrokerOptions {
 			channelRetryMiddleware(config.channels),
 			...channelObservabilityMiddlewares(),
 			// Who may call an action (its `auth` rule) and on which rows: the one access check (mixins/access.ts).
-			accessMiddleware()
+			accessMiddleware(),
+			...INTERNAL_MIDDLEWARES
 		]
 	};
 }
