@@ -18,7 +18,7 @@ import { createDbAdapter, isDuplicateKey } from "../config/datastore";
 import type { Decision, DomainEvent } from "../services/shared/domain";
 import { assertInScope, type AccessRule } from "./access";
 import { readActions } from "./actions";
-import { consume } from "./channels";
+import { consume, type ConsumeOptions } from "./channels";
 import { notFound, toMoleculerError } from "./errors";
 import type { ListSpec } from "./listing";
 import { defineMixin, type ChannelDefinition, type ContextSchema } from "./schema";
@@ -274,14 +274,16 @@ function entityOf(svc: Service, opts: AggregateOptions): string {
 
 /**
  * A policy: whenever an event arrives on this channel, the aggregate of its order (keyed by `orderId`)
- * decides what follows. Applied at most once per event (the event id is the causation id).
+ * decides what follows. Applied at most once per event (the event id is the causation id). An event breaking
+ * the `contract` (what the policy reads from its data) is refused before the aggregate is even loaded.
  */
 export function policy<S, D extends object = Record<string, unknown>>(
-	decide: (current: S | null, event: DomainEvent<D>) => Decision<S> | null
+	decide: (current: S | null, event: DomainEvent<D>) => Decision<S> | null,
+	opts: ConsumeOptions<D> = {}
 ): ChannelDefinition<Service & AggregateMethods<S>> {
 	return consume<Service & AggregateMethods<S>, D>(async function (event, ctx) {
 		await this.commit(event.data.orderId, current => decide(current, event), { ctx, causationId: event.id });
-	});
+	}, opts);
 }
 
 async function relayOnce<S>(broker: ServiceBroker, store: DbAdapter, id: string): Promise<void> {

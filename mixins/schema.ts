@@ -6,6 +6,7 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type MoleculerService = require("moleculer/src/service");
 import type { AccessRule } from "./access";
+import type { EventContract } from "./channels";
 
 /** The key every action may declare, read by the access middleware (mixins/access.ts): who may call it. */
 declare module "moleculer/src/service" {
@@ -18,6 +19,8 @@ export interface ChannelDefinition<TThis, P = unknown> {
 	group?: string;
 	maxInFlight?: number;
 	maxRetries?: number;
+	/** What the consumer needs from the event's data (mixins/channels.ts): checked before the handler runs. */
+	contract?: EventContract;
 	handler(this: TThis, ctx: Context<P>, raw?: unknown): Promise<void> | void;
 }
 

@@ -9,7 +9,7 @@ import { config } from "../config";
 import type { DomainEvent } from "../services/shared/domain";
 import type { Page } from "./aggregate.mixin";
 import { assertInScope, type AccessRule } from "./access";
-import { consume } from "./channels";
+import { consume, type EventContract } from "./channels";
 import { notFound } from "./errors";
 import { listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 import { defineMixin } from "./schema";
@@ -164,6 +164,8 @@ export interface OrderViewOptions<R> {
 	system: string;
 	/** The event types folded into the view. */
 	events: readonly string[];
+	/** What the fold needs from an event's data beyond `orderId`, by event type (one not named: nothing more). */
+	contracts?: Readonly<Record<string, EventContract>>;
 	/** How one event changes the order's row (null: no row). */
 	fold(row: R | null, event: DomainEvent): R | null;
 	/** What the rows are called in answers ("MyPage entry 'x' not found"). */
@@ -184,6 +186,8 @@ type ViewService<R> = Service & ViewMethods<R>;
 export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> {
 	const visible = (row: unknown): boolean => (opts.visible ? opts.visible(row as R) : true);
 	const fold = opts.fold.bind(opts);
+	const unknown = Object.keys(opts.contracts ?? {}).filter(type => !opts.events.includes(type));
+	if (unknown.length > 0) throw new Error(`${opts.entity}: contracts for events the view does not fold: ${unknown.join(", ")}`);
 	const reads = defineMixin<object, ViewMethods<R>>({
 		actions: {
 			list: {
@@ -210,9 +214,12 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 		channels: Object.fromEntries(
 			opts.events.map(type => [
 				`${opts.system}.${type}`,
-				consume<ViewService<R>>(async function (event) {
-					await this.view.apply(event.data.orderId, event.id, row => fold(row, event));
-				})
+				consume<ViewService<R>>(
+					async function (event) {
+						await this.view.apply(event.data.orderId, event.id, row => fold(row, event));
+					},
+					{ contract: opts.contracts?.[type] }
+				)
 			])
 		)
 	});
