@@ -9,6 +9,7 @@ import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
 import { complete, onOrderCanceled, onOrderTaken, type Delivery } from "./delivery.domain";
 import type { FishEvents } from "./events";
+import { CANCELED_ORDER_CONTRACT, ORDER_DETAILS_CONTRACT } from "./params";
 
 const LIST: ListSpec = { filters: { orderId: "string", status: "string", customerName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
@@ -24,8 +25,8 @@ const service: ContextSchema<AggregateMethods<Delivery>> = {
 	},
 
 	channels: {
-		"fishdelivery.OrderTaken": policy<Delivery, FishEvents["OrderTaken"]>((cur, e) => onOrderTaken(cur, e.data, e.occurredAt)),
-		"fishdelivery.OrderCanceled": policy<Delivery, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt))
+		"fishdelivery.OrderTaken": policy<Delivery, FishEvents["OrderTaken"]>((cur, e) => onOrderTaken(cur, e.data, e.occurredAt), { contract: ORDER_DETAILS_CONTRACT }),
+		"fishdelivery.OrderCanceled": policy<Delivery, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt), { contract: CANCELED_ORDER_CONTRACT })
 	}
 };
 

@@ -9,6 +9,7 @@ import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
 import type { FishEvents } from "./events";
 import { onOrderCanceled, onPayApproved, take, type FishOrder } from "./fishstore.domain";
+import { CANCELED_ORDER_CONTRACT, ORDER_DETAILS_CONTRACT } from "./params";
 
 const LIST: ListSpec = { filters: { status: "string", customerName: "string", fishName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
@@ -28,8 +29,8 @@ const service: ContextSchema<AggregateMethods<FishOrder>> = {
 	},
 
 	channels: {
-		"fishdelivery.PayApproved": policy<FishOrder, FishEvents["PayApproved"]>((cur, e) => onPayApproved(cur, e.data, e.occurredAt)),
-		"fishdelivery.OrderCanceled": policy<FishOrder, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt))
+		"fishdelivery.PayApproved": policy<FishOrder, FishEvents["PayApproved"]>((cur, e) => onPayApproved(cur, e.data, e.occurredAt), { contract: ORDER_DETAILS_CONTRACT }),
+		"fishdelivery.OrderCanceled": policy<FishOrder, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt), { contract: CANCELED_ORDER_CONTRACT })
 	}
 };
 

@@ -6,6 +6,7 @@ import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
 import { orderView } from "../../mixins/view.mixin";
 import { foldMyPage, MYPAGE_EVENTS, type MyPageRow } from "./mypage.view";
+import { ORDER_DETAILS_CONTRACT } from "./params";
 
 const LIST: ListSpec = { filters: { status: "string", customerName: "string" }, sortable: ["updatedAt", "status"], defaultSort: "-updatedAt" };
 
@@ -14,6 +15,8 @@ const service: ContextSchema = {
 	mixins: [orderView<MyPageRow>({
 			system: "fishdelivery",
 			events: MYPAGE_EVENTS,
+			// The order's details (its customer too) come with OrderPlaced; the other facts only move statuses.
+			contracts: { OrderPlaced: ORDER_DETAILS_CONTRACT },
 			fold: foldMyPage,
 			entity: "MyPage entry",
 			list: LIST,

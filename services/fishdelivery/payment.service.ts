@@ -9,7 +9,7 @@ import type { ListSpec } from "../../mixins/listing";
 import { payAction } from "../../mixins/payment";
 import type { ContextSchema } from "../../mixins/schema";
 import type { FishEvents, OrderDetailsData } from "./events";
-import { ORDER_DETAILS_PARAMS } from "./params";
+import { ORDER_DETAILS_CONTRACT, ORDER_DETAILS_PARAMS } from "./params";
 import { approve, onOrderCanceled, onOrderPlaced, type Payment } from "./payment.domain";
 
 const LIST: ListSpec = { filters: { orderId: "string", customerName: "string", status: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
@@ -26,8 +26,9 @@ const service: ContextSchema<AggregateMethods<Payment>> = {
 	},
 
 	channels: {
-		"fishdelivery.OrderPlaced": policy<Payment, FishEvents["OrderPlaced"]>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt)),
-		"fishdelivery.OrderCanceled": policy<Payment, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt))
+		"fishdelivery.OrderPlaced": policy<Payment, FishEvents["OrderPlaced"]>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt), { contract: ORDER_DETAILS_CONTRACT }),
+		// The payment is canceled whatever the reason: it reads the order, not why.
+		"fishdelivery.OrderCanceled": policy<Payment, OrderDetailsData>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt), { contract: ORDER_DETAILS_CONTRACT })
 	}
 };
 

@@ -23,8 +23,12 @@ const service: ContextSchema<AggregateMethods<Delivery>> = {
 	},
 
 	channels: {
-		"flowerdelivery.DecorationCompleted": policy<Delivery, DecorationCompletedData>((cur, e) => onDecorationCompleted(cur, e.data, e.occurredAt)),
-		"flowerdelivery.OrderCancelled": policy<Delivery, { storeName: string; userName: string }>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt))
+		"flowerdelivery.DecorationCompleted": policy<Delivery, DecorationCompletedData>((cur, e) => onDecorationCompleted(cur, e.data, e.occurredAt), {
+			contract: { storeName: "string|empty:false", itemName: "string", qty: "number|integer|positive", userName: "string|empty:false" }
+		}),
+		"flowerdelivery.OrderCancelled": policy<Delivery, { storeName: string; userName: string }>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt), {
+			contract: { storeName: "string|empty:false", userName: "string|empty:false" }
+		})
 	}
 };
 

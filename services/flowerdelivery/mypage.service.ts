@@ -14,6 +14,12 @@ const service: ContextSchema = {
 		orderView<MyPageRow>({
 			system: "flowerdelivery",
 			events: MYPAGE_EVENTS,
+			// What MyPage shows beyond the statuses: the order as placed (its owner too), and the reasons.
+			contracts: {
+				OrderPlaced: { userName: "string|empty:false", storeName: "string", itemName: "string", qty: "number", itemPrice: "number" },
+				PaymentCancelled: { reason: "string" },
+				OrderRejected: { reason: "string" }
+			},
 			fold: foldMyPage,
 			entity: "MyPage entry",
 			list: LIST,

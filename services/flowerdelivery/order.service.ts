@@ -6,6 +6,7 @@ import type { Context, Service } from "moleculer";
 import { requireParam, type AccessRule } from "../../mixins/access";
 import { commandAction } from "../../mixins/actions";
 import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import type { EventContract } from "../../mixins/channels";
 import type { ListSpec } from "../../mixins/listing";
 import { paidPlacement, type PlacementMethods } from "../../mixins/payment";
 import type { ContextSchema } from "../../mixins/schema";
@@ -30,6 +31,9 @@ const FACTS: Record<string, (data: Record<string, unknown>) => OrderFact> = {
 	DeliveryCancelled: () => ({ type: "DeliveryCancelled" }),
 	PaymentCancelled: () => ({ type: "PaymentCancelled" })
 };
+
+/** What the order reads from a fact beyond its `orderId` (the facts not named: nothing more). */
+const NEEDS: Partial<Record<string, EventContract>> = { OrderRejected: { reason: "string" } };
 
 const service: ContextSchema<OrderMethods> = {
 	name: "flowerdelivery.order",
@@ -65,7 +69,7 @@ const service: ContextSchema<OrderMethods> = {
 	channels: Object.fromEntries(
 		Object.entries(FACTS).map(([type, toFact]) => [
 			`flowerdelivery.${type}`,
-			policy<Order>((cur, e) => cur && onFact(cur, toFact(e.data), e.occurredAt))
+			policy<Order>((cur, e) => cur && onFact(cur, toFact(e.data), e.occurredAt), { contract: NEEDS[type] })
 		])
 	)
 };

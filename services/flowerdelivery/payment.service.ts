@@ -29,7 +29,9 @@ const service: ContextSchema<AggregateMethods<Payment>> = {
 	channels: {
 		"flowerdelivery.OrderCancelled": policy<Payment>((cur, e) => onOrderCancelled(cur, e.occurredAt)),
 		"flowerdelivery.OrderRejected": policy<Payment>((cur, e) => onOrderRejected(cur, e.occurredAt)),
-		"flowerdelivery.OrderPlacementFailed": policy<Payment, { userName: string }>((cur, e) => onOrderPlacementFailed(cur, e.data.orderId, e.data.userName, e.occurredAt))
+		"flowerdelivery.OrderPlacementFailed": policy<Payment, { userName: string }>((cur, e) => onOrderPlacementFailed(cur, e.data.orderId, e.data.userName, e.occurredAt), {
+			contract: { userName: "string|empty:false" }
+		})
 	}
 };
 

@@ -24,8 +24,12 @@ const service: ContextSchema<AggregateMethods<StoreOrder>> = {
 	},
 
 	channels: {
-		"flowerdelivery.OrderPlaced": policy<StoreOrder, OrderPlacedData>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt)),
-		"flowerdelivery.OrderCancelled": policy<StoreOrder, { storeName: string; userName: string }>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt))
+		"flowerdelivery.OrderPlaced": policy<StoreOrder, OrderPlacedData>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt), {
+			contract: { storeName: "string|empty:false", itemName: "string", qty: "number|integer|positive", userName: "string|empty:false" }
+		}),
+		"flowerdelivery.OrderCancelled": policy<StoreOrder, { storeName: string; userName: string }>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt), {
+			contract: { storeName: "string|empty:false", userName: "string|empty:false" }
+		})
 	}
 };
 
