@@ -34,7 +34,8 @@ export interface ContractBreach {
 	actual?: unknown;
 }
 
-const validator = new Validator();
+// fastest-validator's own enumValue message puts the allowed values where the wrong one should be.
+const validator = new Validator({ messages: { enumValue: "The '{field}' field must be one of: {expected}." } });
 
 /** The check of a contract: the breaches of `data` (none: it holds). Does not touch `data`. */
 export function compileContract(contract: EventContract): (data: unknown) => ContractBreach[] {
