@@ -2,7 +2,8 @@
  * api — the only HTTP entry (moleculer-web): REST per system under /api/<system>, health probes, and one
  * error format ({ name, message, code, type, data }, never a stack trace) with the status the spec names.
  * Identity (docs/identity.md): `/oauth/token` and `/.well-known/jwks.json` are open; every `/api/**` route
- * needs a bearer token (services/gateway/auth.ts) and is rate limited per client (429 + Retry-After).
+ * needs a bearer token (services/gateway/auth.ts) and is rate limited per client (429 + Retry-After), except
+ * the API's own docs: `/api/openapi.json` and `/api/docs` (services/gateway/docs.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service } from "moleculer";
@@ -10,10 +11,15 @@ import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { config } from "../../config";
 import { liveness, readiness } from "../../config/health";
 import { prometheusText, requestFields } from "../../config/observability";
+import { documented } from "../../mixins/openapi";
 import type { ContextSchema } from "../../mixins/schema";
 import { gatewayAuth, rateLimit, retryAfterOf } from "./auth";
+import { docsRoute } from "./docs";
 import { flowerDeliveryRoutes } from "../flowerdelivery/routes";
+import { flowerDeliveryDocs } from "../flowerdelivery/openapi";
 import { fishDeliveryRoutes } from "../fishdelivery/routes";
+import { fishDeliveryDocs } from "../fishdelivery/openapi";
+import { identityDocs } from "../identity/openapi";
 
 interface ErrorBody {
 	name: string;
@@ -75,23 +81,34 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				authorization: false,
 				mappingPolicy: "restrict",
 				aliases: {
-					"GET live"(this: Service, req: IncomingMessage, res: ServerResponse) {
-						const l = liveness(this.broker, config.maxDisconnectedMs);
-						sendJson(res, l.alive ? 200 : 503, { status: l.alive ? "alive" : "transporter lost", ...l });
-					},
+					"GET live": documented(
+						{ summary: "Liveness (the Helm probe)", responses: { 200: { description: "The process is alive." }, 503: { description: "The transporter has been lost too long." } } },
+						function (this: Service, req: IncomingMessage, res: ServerResponse) {
+							const l = liveness(this.broker, config.maxDisconnectedMs);
+							sendJson(res, l.alive ? 200 : 503, { status: l.alive ? "alive" : "transporter lost", ...l });
+						}
+					),
 					// The Prometheus text of this process's metrics (also served by the reporter on METRICS_PORT).
-					"GET metrics"(this: Service, req: IncomingMessage, res: ServerResponse) {
-						const text = prometheusText(this.broker);
-						if (text === undefined) return sendJson(res, 404, { name: "NotFoundError", message: "Metrics are off: set METRICS_PORT to enable them", code: 404, type: "METRICS_DISABLED" });
-						res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
-						res.end(text);
-					},
-					"GET ready"(this: Service, req: IncomingMessage, res: ServerResponse) {
-						const r = readiness(this.broker, config.requiredServices);
-						sendJson(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not ready", checks: r.checks });
-					}
+					"GET metrics": documented(
+						{ summary: "Prometheus metrics", responses: { 200: { description: "Metrics in the Prometheus text format.", contentType: "text/plain" }, 404: { description: "Metrics are off (METRICS_PORT not set)." } } },
+						function (this: Service, req: IncomingMessage, res: ServerResponse) {
+							const text = prometheusText(this.broker);
+							if (text === undefined) return sendJson(res, 404, { name: "NotFoundError", message: "Metrics are off: set METRICS_PORT to enable them", code: 404, type: "METRICS_DISABLED" });
+							res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+							res.end(text);
+						}
+					),
+					"GET ready": documented(
+						{ summary: "Readiness (the Helm probe)", responses: { 200: { description: "Started, connected, required services discovered." }, 503: { description: "Not ready (or shutting down)." } } },
+						function (this: Service, req: IncomingMessage, res: ServerResponse) {
+							const r = readiness(this.broker, config.requiredServices);
+							sendJson(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not ready", checks: r.checks });
+						}
+					)
 				}
 			},
+			// The API's OpenAPI document and its docs page, open to anyone (services/gateway/docs.ts).
+			docsRoute({ base: "/api", docs: [identityDocs, flowerDeliveryDocs, fishDeliveryDocs] }),
 			{
 				// OAuth2 token endpoint (form or JSON; HTTP Basic for machine clients), rate limited per address.
 				path: "/oauth",

@@ -1,0 +1,139 @@
+/**
+ * The API's documentation at the gateway, open to anyone (no token): `GET /api/openapi.json` (generated on
+ * each request from the gateway's routes and the registry's actions: mixins/openapi.ts) and `GET /api/docs`
+ * (Swagger UI). The page's assets come from the `swagger-ui-dist` package in node_modules: nothing is
+ * fetched from the internet (its Content-Security-Policy allows this origin only, and the online spec
+ * validator badge is off).
+ */
+import { createReadStream } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
+import type { Service } from "moleculer";
+import type { ApiSettingsSchema } from "moleculer-web";
+import { buildOpenApi, documented, type ActionLike, type ApiDocs, type RouteLike } from "../../mixins/openapi";
+
+const UI_DIR = dirname(require.resolve("swagger-ui-dist/package.json"));
+
+/** The files of swagger-ui-dist the page loads (served by name from this list only). */
+const ASSETS: Record<string, string> = {
+	"swagger-ui.css": "text/css; charset=utf-8",
+	"swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+	"favicon-32x32.png": "image/png",
+	"favicon-16x16.png": "image/png"
+};
+
+const TITLE = "Event-driven systems on Moleculer: HTTP API";
+const DESCRIPTION = [
+	"Every system under `/api/<system>` (flower delivery, fish delivery) needs a bearer token from `POST /oauth/token` (docs/identity.md); each action checks the caller's roles and rows.",
+	"JSON in and out. Lists take `?page=&pageSize=&sort=` and plain-equality filters on named fields, and answer `{ rows, total, page, pageSize, totalPages }`.",
+	"Errors answer `{ name, message, code, type, data }` with the status (400/422 bad input, 401 no or invalid token, 403 not yours or wrong role, 404, 409 illegal transition with the current status, 402 payment declined, 429 and 503 with `Retry-After`). Every answer carries `X-Request-ID`."
+].join("\n\n");
+const TAGS = [
+	{ name: "identity", description: "OAuth2 tokens and the keys that verify them (docs/identity.md)." },
+	{ name: "flowerdelivery", description: "Flower delivery: order (paid at once), store, delivery, MyPage." },
+	{ name: "fishdelivery", description: "Fish delivery: order (paid at once), fish shop, delivery, MyPage (docs/fishdelivery.md)." },
+	{ name: "operations", description: "Probes and metrics." },
+	{ name: "docs", description: "This document and its page." }
+];
+
+export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export interface DocsOptions {
+	/** Where both live: `<base>/openapi.json`, `<base>/docs`. */
+	base: string;
+	/** What each system declares about its resources (services/<system>/openapi.ts). */
+	docs: readonly ApiDocs[];
+	title?: string;
+	description?: string;
+	tags?: readonly { name: string; description?: string }[];
+}
+
+type Gateway = Service<ApiSettingsSchema>;
+
+/** The actions the registry knows now (every node), by name. */
+export function registryActions(svc: Service): Map<string, ActionLike> {
+	const actions = new Map<string, ActionLike>();
+	for (const item of svc.broker.registry.getActionList({ skipInternal: true }) as { name: string; action?: Omit<ActionLike, "name"> }[]) {
+		if (item.action) actions.set(item.name, { name: item.name, params: item.action.params, auth: item.action.auth });
+	}
+	return actions;
+}
+
+/** The document the gateway `svc` serves now. */
+export function openApiOf(svc: Gateway, opts: DocsOptions): Record<string, unknown> {
+	return buildOpenApi({ routes: (svc.settings.routes ?? []) as RouteLike[], actions: registryActions(svc), docs: opts.docs, title: opts.title ?? TITLE, description: opts.description ?? DESCRIPTION, tags: opts.tags ?? TAGS });
+}
+
+function page(opts: DocsOptions): string {
+	const at = `${opts.base}/docs`;
+	return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${opts.title ?? TITLE}</title>
+<link rel="stylesheet" href="${at}/swagger-ui.css">
+<link rel="icon" type="image/png" href="${at}/favicon-32x32.png" sizes="32x32">
+<link rel="icon" type="image/png" href="${at}/favicon-16x16.png" sizes="16x16">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${at}/swagger-ui-bundle.js"></script>
+<script src="${at}/init.js"></script>
+</body>
+</html>
+`;
+}
+
+function init(opts: DocsOptions): string {
+	return `window.addEventListener("load", function () {
+	window.ui = SwaggerUIBundle({
+		url: ${JSON.stringify(`${opts.base}/openapi.json`)},
+		dom_id: "#swagger-ui",
+		deepLinking: true,
+		validatorUrl: null,
+		presets: [SwaggerUIBundle.presets.apis],
+		layout: "BaseLayout"
+	});
+});
+`;
+}
+
+function send(res: ServerResponse, type: string, body: string, headers: Record<string, string> = {}): void {
+	res.writeHead(200, { "Content-Type": type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", ...headers });
+	res.end(body);
+}
+
+/** The gateway route serving both (public: no authentication, no body). */
+export function docsRoute(opts: DocsOptions) {
+	const html = page(opts);
+	const script = init(opts);
+	const assets = Object.fromEntries(
+		Object.entries(ASSETS).map(([file, type]) => [
+			`GET docs/${file}`,
+			documented({ summary: file, responses: {}, hidden: true }, function (req: IncomingMessage, res: ServerResponse) {
+				res.writeHead(200, { "Content-Type": type, "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff" });
+				createReadStream(join(UI_DIR, file)).on("error", () => res.destroy()).pipe(res);
+			})
+		])
+	);
+	return {
+		path: opts.base,
+		mappingPolicy: "restrict" as const,
+		aliases: {
+			"GET openapi.json": documented(
+				{ summary: "This document (OpenAPI 3.1)", tag: "docs", responses: { 200: { description: "The OpenAPI document of the whole HTTP API, generated from the gateway's routes and the actions' params.", schema: { type: "object" } } } },
+				function (this: Gateway, req: IncomingMessage, res: ServerResponse) {
+					send(res, "application/json; charset=utf-8", JSON.stringify(openApiOf(this, opts)));
+				}
+			),
+			"GET docs": documented({ summary: "The API's docs page (Swagger UI)", tag: "docs", responses: { 200: { description: "An HTML page; its assets are served by this gateway.", contentType: "text/html" } } }, function (req: IncomingMessage, res: ServerResponse) {
+				send(res, "text/html; charset=utf-8", html, { "Content-Security-Policy": DOCS_CSP, "X-Frame-Options": "DENY" });
+			}),
+			"GET docs/init.js": documented({ summary: "init.js", responses: {}, hidden: true }, function (req: IncomingMessage, res: ServerResponse) {
+				send(res, "text/javascript; charset=utf-8", script);
+			}),
+			...assets
+		}
+	};
+}
