@@ -24,11 +24,21 @@ type ChannelMiddleware = Middleware & {
 	localChannel?: (next: ChannelHandler, chan: { name: string; group: string }) => ChannelHandler;
 };
 
-/** The part of the channels adapter the outbox relay relies on. */
+/** The part of the channels adapter the outbox relay and the retry middleware rely on. */
 interface ChannelAdapter {
 	connected: boolean;
 	stopping?: boolean;
 	createStream?: (streamName: string, subjects: string[], opts: object) => Promise<unknown>;
+	/** JetStream: publishes the message to the channel's dead-letter stream (the adapter acks it afterwards). */
+	moveToDeadLetter?: (chan: object, message: unknown) => Promise<void>;
+}
+
+/**
+ * A message no retry can fix (malformed, or breaking its consumer's contract): it goes to the dead-letter
+ * stream at once instead of being redelivered `maxRetries` times first.
+ */
+export class PoisonMessageError extends Error {
+	override name = "PoisonMessageError";
 }
 
 interface ChannelBroker {
@@ -105,6 +115,12 @@ export function channelRetryMiddleware(settings: AppConfig["channels"]): Channel
 					try {
 						return await next(ctx, raw);
 					} catch (err) {
+						const adapter = hasChannels(ctx.broker) ? ctx.broker.channelAdapter : undefined;
+						if (err instanceof PoisonMessageError && adapter?.moveToDeadLetter) {
+							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): poison message moved to the dead-letter stream: ${err.message}`);
+							await adapter.moveToDeadLetter(chan, raw);
+							return; // handled: the adapter acks it
+						}
 						const attempt = raw.info.redeliveryCount;
 						if (attempt < settings.maxRetries) raw.nak(backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs));
 						throw err;
@@ -114,6 +130,10 @@ export function channelRetryMiddleware(settings: AppConfig["channels"]): Channel
 					try {
 						return await next(ctx, raw);
 					} catch (err) {
+						if (err instanceof PoisonMessageError) {
+							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): poison message, not retried; dead-lettered to the log`, ctx.params, err);
+							throw err;
+						}
 						if (attempt > settings.maxRetries) {
 							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): giving up after ${attempt} attempts; message dead-lettered to the log`, ctx.params, err);
 							throw err;

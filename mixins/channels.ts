@@ -5,10 +5,11 @@
 import Validator, { type ValidationError, type ValidationRule } from "fastest-validator";
 import type { Context, Service } from "moleculer";
 import type { DomainEvent } from "../services/shared/domain";
+import { PoisonMessageError } from "../config/channels";
 import { requestFields } from "../config/observability";
 import type { ChannelDefinition } from "./schema";
 
-export class MalformedEventError extends Error {
+export class MalformedEventError extends PoisonMessageError {
 	constructor(channel: string) {
 		super(`Malformed event on '${channel}': expected { id, type, data: { orderId } }`);
 		this.name = "MalformedEventError";
@@ -50,7 +51,7 @@ export function compileContract(contract: EventContract): (data: unknown) => Con
 }
 
 /** A message whose data lacks what its consumer needs: a poison message, refused before anything is applied. */
-export class ContractViolationError extends Error {
+export class ContractViolationError extends PoisonMessageError {
 	constructor(
 		readonly eventType: string,
 		readonly eventId: string,

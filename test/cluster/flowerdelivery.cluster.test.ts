@@ -2,6 +2,8 @@
  * Flower delivery as Kubernetes runs it: real `nats-server -js` and `redis-server`, one process per
  * context (compiled code, `npm run build` first), every check over HTTP through the gateway.
  */
+import { randomUUID } from "node:crypto";
+import { connect } from "nats";
 import { FLOWER_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
 import { actors, type Actors } from "../support/auth";
 import { client } from "../support/http";
@@ -90,6 +92,22 @@ describe("flower delivery cluster: one process per context over NATS JetStream",
 		expect(one.length).toBeGreaterThan(0);
 		expect(two.length).toBeGreaterThan(0);
 		await cluster.stop("delivery-2");
+	});
+
+	it("(g) a poison message (breaking its consumer's contract) goes to the dead-letter stream at once, changing nothing", async () => {
+		const nc = await connect({ servers: cluster.natsUrl.replace("nats://", "") });
+		try {
+			const jsm = await nc.jetstreamManager();
+			const before = await jsm.streams.info("DEAD_LETTER").then(i => i.state.messages, () => 0);
+			const orderId = randomUUID();
+			const poison = { id: randomUUID(), type: "OrderPlaced", source: "test", aggregateId: orderId, occurredAt: new Date().toISOString(), data: { orderId, storeName: "KJSHOP", itemName: "장미", qty: "one", userName: "LKJ" } };
+			await nc.jetstream().publish("flowerdelivery.OrderPlaced", new TextEncoder().encode(JSON.stringify(poison)), { msgID: poison.id });
+			await flows.wait(() => jsm.streams.info("DEAD_LETTER").then(i => i.state.messages), n => n > before);
+			expect(cluster.logOf("store")).toContain("poison message moved to the dead-letter stream");
+			expect((await as.admin().get(`${API}/ordermanagements/${orderId}`)).status).toBe(404);
+		} finally {
+			await nc.close();
+		}
 	});
 
 	it("(d) kill -9 of a consumer while events flow loses nothing", async () => {
