@@ -11,6 +11,3 @@ const resources: Record<string, Record<string, string>> = {
 export const fishDeliveryRoutes: Record<string, string> = Object.fromEntries(
 	Object.entries(resources).flatMap(([context, aliases]) => Object.entries(aliases).map(([route, action]) => [route, `fishdelivery.${context}.${action}`]))
 );
-
-/** The contexts the fish delivery routes need (readiness). */
-export const fishDeliveryContexts = Object.keys(resources).map(context => `fishdelivery.${context}`);

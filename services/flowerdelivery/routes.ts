@@ -18,6 +18,3 @@ export const flowerDeliveryRoutes: Record<string, string> = {
 	"GET /myPages": "flowerdelivery.mypage.list",
 	"GET /myPages/:orderId": "flowerdelivery.mypage.get"
 };
-
-/** The contexts the flower delivery routes need (readiness). */
-export const flowerDeliveryContexts = ["flowerdelivery.order", "flowerdelivery.payment", "flowerdelivery.store", "flowerdelivery.delivery", "flowerdelivery.mypage"];
