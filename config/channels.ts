@@ -31,6 +31,7 @@ interface ChannelAdapter {
 	createStream?: (streamName: string, subjects: string[], opts: object) => Promise<unknown>;
 	/** JetStream: publishes the message to the channel's dead-letter stream (the adapter acks it afterwards). */
 	moveToDeadLetter?: (chan: object, message: unknown) => Promise<void>;
+	metricsIncrement?: (metric: string, chan: object) => void;
 }
 
 /**
@@ -118,6 +119,7 @@ export function channelRetryMiddleware(settings: AppConfig["channels"]): Channel
 						const adapter = hasChannels(ctx.broker) ? ctx.broker.channelAdapter : undefined;
 						if (err instanceof PoisonMessageError && adapter?.moveToDeadLetter) {
 							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): poison message moved to the dead-letter stream: ${err.message}`);
+							adapter.metricsIncrement?.("moleculer.channels.messages.errors.total", chan);
 							await adapter.moveToDeadLetter(chan, raw);
 							return; // handled: the adapter acks it
 						}

@@ -9,6 +9,8 @@
  *   (after a caller-side timeout, a tripped circuit breaker and a dead-lettered message), and the gateway
  *   also answers GET /metrics on its own port.
  */
+import { randomUUID } from "node:crypto";
+import Redis from "ioredis";
 import { connect, JSONCodec } from "nats";
 import { FLOWER_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
 import { traceHex } from "../../config/observability";
@@ -140,16 +142,31 @@ describe("observability cluster: one process per context over NATS, traces to a 
 		expect(new Set(statuses)).toEqual(new Set([503]));
 		await new Promise(r => setTimeout(r, 800));
 
-		// A malformed message: its consumers fail, it is redelivered once, then dead-lettered.
+		// A malformed message: a poison message, dead-lettered at once (no retry can fix it).
 		const nc = await connect({ servers: cluster.natsUrl });
-		try {
-			await nc.jetstream().publish("flowerdelivery.OrderPlaced", JSONCodec().encode({ malformed: true }));
-		} finally {
-			await nc.close();
-		}
 		const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 		const storeIndex = specs.findIndex(s => s.name === "store");
-		await eventually(() => scrape(metricsPort(storeIndex)), t => t.includes("moleculer_channels_messages_deadLettering_total{"), 20000);
+		const mypageIndex = specs.findIndex(s => s.name === "mypage");
+		const redis = new Redis(cluster.redisUrl!);
+		try {
+			await nc.jetstream().publish("flowerdelivery.OrderPlaced", JSONCodec().encode({ malformed: true }));
+			await eventually(() => scrape(metricsPort(storeIndex)), t => t.includes("moleculer_channels_messages_deadLettering_total{"), 20000);
+
+			// A transient failure: Redis refuses writes for a while, so MyPage's handler fails and the message is
+			// redelivered with back-off; once Redis accepts writes again it is applied (nothing lost).
+			await redis.config("SET", "maxmemory-policy", "noeviction");
+			await redis.config("SET", "maxmemory", "1");
+			const orderId = randomUUID();
+			const event = { id: randomUUID(), type: "OrderPlaced", source: "test", aggregateId: orderId, occurredAt: new Date().toISOString(), data: { orderId, storeName: "KJSHOP", itemName: "장미", qty: 1, itemPrice: 100, userName: "LKJ" } };
+			await nc.jetstream().publish("flowerdelivery.OrderPlaced", JSONCodec().encode(event), { msgID: event.id });
+			await eventually(() => scrape(metricsPort(mypageIndex)), t => /moleculer_channels_messages_retries_total\{[^}]*group="flowerdelivery\.mypage"\} [1-9]/.test(t), 20000);
+			await redis.config("SET", "maxmemory", "0");
+			await eventually(() => as.admin().get(`${API}/myPages/${orderId}`), r => r.status === 200, 20000);
+		} finally {
+			await redis.config("SET", "maxmemory", "0");
+			redis.disconnect();
+			await nc.close();
+		}
 
 		const texts = await Promise.all(specs.map((_, i) => scrape(metricsPort(i))));
 		const exposed = new Set(texts.flatMap(t => [...exposedMetricNames(t)]));
@@ -162,10 +179,12 @@ describe("observability cluster: one process per context over NATS, traces to a 
 		expect(order).toMatch(/moleculer_request_timeout_total\{[^}]*action="flowerdelivery\.payment\.pay"\}/);
 		expect(order).toMatch(/moleculer_circuit_breaker_opened_total\{[^}]*affectedNodeID="payment",service="flowerdelivery\.payment",action="flowerdelivery\.payment\.pay"\} [1-9]/);
 		const store = texts[storeIndex];
-		expect(store).toMatch(/moleculer_channels_messages_retries_total\{[^}]*channel="flowerdelivery\.OrderPlaced",group="flowerdelivery\.store"\} [1-9]/);
+		expect(store).toMatch(/moleculer_channels_messages_deadLettering_total\{[^}]*channel="flowerdelivery\.OrderPlaced",group="flowerdelivery\.store"\} [1-9]/);
+		expect(store).toMatch(/moleculer_channels_messages_errors_total\{[^}]*channel="flowerdelivery\.OrderPlaced",group="flowerdelivery\.store"\} [1-9]/);
+		expect(texts[mypageIndex]).toMatch(/moleculer_channels_messages_retries_total\{[^}]*channel="flowerdelivery\.OrderPlaced",group="flowerdelivery\.mypage"\} [1-9]/);
 
-		// The failed handling is logged with a request id, once per attempt.
-		const failures = jsonLines(cluster.logOf("store")).filter(l => l.channel === "flowerdelivery.OrderPlaced" && l.level === "warn");
+		// Each failed handling is logged with a request id, once per attempt.
+		const failures = jsonLines(cluster.logOf("mypage")).filter(l => l.channel === "flowerdelivery.OrderPlaced" && l.level === "warn");
 		expect(failures.length).toBeGreaterThanOrEqual(2);
 		expect(failures.every(l => typeof l.requestID === "string")).toBe(true);
 
