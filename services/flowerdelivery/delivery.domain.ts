@@ -1,6 +1,6 @@
 /**
  * Delivery aggregate: a rider's job for one decorated order.
- * Requested → Started → Completed; Requested → Cancelled (order cancelled before pickup).
+ * Requested → Started → Completed; Requested | Started → Cancelled (the order was cancelled).
  */
 import { StateMachine, type Decision } from "../shared/domain";
 
@@ -28,7 +28,9 @@ export interface DecorationCompletedData {
 
 export const deliveryMachine = new StateMachine<DeliveryStatus>("Delivery", {
 	Requested: ["Started", "Cancelled"],
-	Started: ["Completed"],
+	// The order context accepts a cancel until it has heard DeliveryStarted; a cancel it accepted while that
+	// event was on its way recalls the rider, so a refunded order is never delivered.
+	Started: ["Completed", "Cancelled"],
 	Completed: [],
 	Cancelled: []
 });
@@ -51,7 +53,10 @@ export function complete(dl: Delivery, now: string): Decision<Delivery> {
 	return { state: move(dl, "Completed", "complete", now), events: [{ type: "DeliveryCompleted", data: { orderId: dl.orderId, userName: dl.userName } }] };
 }
 
-/** The order was cancelled: a waiting delivery is cancelled; one not requested yet never will be. */
+/**
+ * The order was cancelled: a waiting (or just started: the rider is recalled) delivery is cancelled; one not
+ * requested yet never will be; a completed one stays completed.
+ */
 export function onOrderCancelled(current: Delivery | null, d: { orderId: string; storeName: string; userName: string }, now: string): Decision<Delivery> | null {
 	if (!current) {
 		return { state: { id: d.orderId, orderId: d.orderId, storeName: d.storeName, itemName: "", qty: 0, userName: d.userName, status: "Cancelled", createdAt: now, updatedAt: now }, events: [] };

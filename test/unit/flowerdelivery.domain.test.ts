@@ -149,11 +149,16 @@ describe("Delivery aggregate", () => {
 		expectDomainError(() => delivery.complete(requested().state, T), "IllegalTransition", "Requested");
 	});
 
-	it("is cancelled with the order while waiting, not once started", () => {
+	it("is cancelled with the order while waiting; a started one is recalled (the cancel was accepted before the start was known); a completed one stays", () => {
 		const c = delivery.onOrderCancelled(requested().state, data, T)!;
 		expect(c.state.status).toBe("Cancelled");
 		expect(c.events[0].type).toBe("DeliveryCancelled");
-		expect(delivery.onOrderCancelled(delivery.start(requested().state, T).state, data, T)).toBeNull();
+		const recalled = delivery.onOrderCancelled(delivery.start(requested().state, T).state, data, T)!;
+		expect(recalled.state.status).toBe("Cancelled");
+		expect(recalled.events[0].type).toBe("DeliveryCancelled");
+		expectDomainError(() => delivery.complete(recalled.state, T), "IllegalTransition", "Cancelled");
+		const completed = delivery.complete(delivery.start(requested().state, T).state, T).state;
+		expect(delivery.onOrderCancelled(completed, data, T)).toBeNull();
 		const marker = delivery.onOrderCancelled(null, data, T)!.state;
 		expect(delivery.onDecorationCompleted(marker, data, T)).toBeNull();
 	});
