@@ -4,6 +4,7 @@
  * logs (`handled <Type> <eventId> for order <orderId>`) and in the event streams JetStream keeps.
  */
 import { connect, type NatsConnection } from "nats";
+import type { MyPageRow } from "../../services/fishdelivery/mypage.view";
 import { FISH_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
 import { actors, type Actors } from "../support/auth";
 import { client, eventually, type Client } from "../support/http";
@@ -59,7 +60,7 @@ describe("fish delivery cluster: one process per context over NATS JetStream", (
 		return res.body.id;
 	};
 	const received = (id: string) => eventually(() => shop.get(`${API}/fishstores/${id}`), r => r.status === 200 && r.body.status === "Received", WAIT);
-	const myPage = (id: string, accept: (row: any) => boolean) => eventually(() => admin.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body), WAIT);
+	const myPage = (id: string, accept: (row: MyPageRow) => boolean) => eventually(() => admin.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body), WAIT);
 	const takeSeedWay = (id: string) => shop.request("PATCH", `${API}/fishstores/${id}`, { status: "prepared" });
 
 	beforeAll(async () => {

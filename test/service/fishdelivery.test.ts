@@ -4,6 +4,7 @@
  * the shop owner, the rider; polling for eventual consistency reads as admin.
  */
 import { config } from "../../config";
+import type { MyPageRow } from "../../services/fishdelivery/mypage.view";
 import { expectValidationErrors } from "../support/expect";
 import { actors, type Actors } from "../support/auth";
 import { fishDeliverySchemas, startEmbedded } from "../support/embedded";
@@ -39,7 +40,7 @@ async function place(body: Record<string, unknown> = seedOrder): Promise<string>
 /** The shop owner's command. */
 const patch = (path: string, body: unknown) => shop.request("PATCH", path, body);
 const fishOrder = (id: string, status = "Received") => eventually(() => shop.get(`${API}/fishstores/${id}`), r => r.status === 200 && r.body.status === status);
-const myPage = (id: string, accept: (row: any) => boolean, who: Client = admin) => eventually(() => who.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body));
+const myPage = (id: string, accept: (row: MyPageRow) => boolean, who: Client = admin) => eventually(() => who.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body));
 const orderIs = (id: string, status: string) => eventually(() => admin.get(`${API}/orders/${id}`), r => r.body.status === status);
 
 describe("fish delivery, embedded default", () => {

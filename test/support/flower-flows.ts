@@ -5,6 +5,7 @@
  * the store owner, the rider; waiting for eventual consistency reads as admin unless a client is given.
  */
 import type { Actors } from "./auth";
+import type { MyPageRow } from "../../services/flowerdelivery/mypage.view";
 import { eventually, type Client } from "./http";
 
 export const API = "/api/flowerdelivery";
@@ -17,7 +18,7 @@ export function flowerFlows(actors: Actors, timeoutMs = 15000) {
 	const store = actors.store("KJSHOP");
 	const rider = actors.rider();
 	const wait = <T>(probe: () => Promise<T>, accept: (v: T) => boolean) => eventually(probe, accept, timeoutMs);
-	const myPage = (id: string, accept: (row: any) => boolean, as: Client = admin) => wait(() => as.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body));
+	const myPage = (id: string, accept: (row: MyPageRow) => boolean, as: Client = admin) => wait(() => as.get(`${API}/myPages/${id}`), r => r.status === 200 && accept(r.body));
 	const storeOrder = (id: string, as: Client = store) => wait(() => as.get(`${API}/ordermanagements/${id}`), r => r.status === 200);
 
 	/** Places `body` as its customer (the token's subject is the body's `userName`). */
