@@ -14,13 +14,33 @@ interface HealthState {
 	announced: boolean;
 	/** When the transporter was first seen disconnected (ms), for liveness. */
 	disconnectedSince?: number;
+	/** The NATS client's own view: false between its "disconnect" and "reconnect" (Moleculer keeps
+	 *  `transit.connected` true while the client reconnects). */
+	natsUp: boolean;
+}
+
+interface NatsStatus {
+	type: string;
+}
+
+/** The NATS transporter's client, when there is one (its status stream says when the connection is lost). */
+function natsClientOf(broker: ServiceBroker): { status(): AsyncIterable<NatsStatus> } | undefined {
+	const tx: unknown = broker.transit?.tx;
+	if (typeof tx !== "object" || tx === null || !("client" in tx)) return undefined;
+	const client: unknown = tx.client;
+	if (typeof client !== "object" || client === null || !("status" in client) || typeof client.status !== "function") return undefined;
+	return client as { status(): AsyncIterable<NatsStatus> };
+}
+
+function transporterUp(broker: ServiceBroker): boolean {
+	return broker.transit ? broker.transit.connected && stateOf(broker).natsUp : true;
 }
 
 const states = new WeakMap<ServiceBroker, HealthState>();
 
 function stateOf(broker: ServiceBroker): HealthState {
 	let s = states.get(broker);
-	if (!s) states.set(broker, (s = { stopping: false, announced: false }));
+	if (!s) states.set(broker, (s = { stopping: false, announced: false, natsUp: true }));
 	return s;
 }
 
@@ -31,11 +51,10 @@ export interface Readiness {
 
 export function readiness(broker: ServiceBroker, requiredServices: string[]): Readiness {
 	const state = stateOf(broker);
-	const transit = broker.transit;
 	const available = new Set(broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).map(s => s.name));
 	const checks: Record<string, boolean> = {
 		started: broker.started,
-		transporter: transit ? transit.connected : true,
+		transporter: transporterUp(broker),
 		announced: state.announced,
 		notShuttingDown: !state.stopping
 	};
@@ -46,7 +65,7 @@ export function readiness(broker: ServiceBroker, requiredServices: string[]): Re
 /** Alive unless the transporter has been lost for longer than `maxDisconnectedMs` (then a restart may help). */
 export function liveness(broker: ServiceBroker, maxDisconnectedMs: number): { alive: boolean; disconnectedMs: number } {
 	const state = stateOf(broker);
-	const connected = broker.transit ? broker.transit.connected : true;
+	const connected = transporterUp(broker);
 	if (connected || state.stopping) state.disconnectedSince = undefined;
 	else state.disconnectedSince ??= Date.now();
 	const disconnectedMs = state.disconnectedSince ? Date.now() - state.disconnectedSince : 0;
@@ -77,7 +96,17 @@ export function healthMiddleware(opts: HealthOptions): Middleware {
 			// 1 s): until they know, they can't route to it. Announce now, and be ready only after that, so a
 			// rolling update never stops the old instance while the new one is still unknown to its callers.
 			if (broker.transit) await broker.registry.discoverer.sendLocalNodeInfo();
-			stateOf(broker).announced = true;
+			const state = stateOf(broker);
+			state.announced = true;
+			const nats = natsClientOf(broker);
+			if (nats) {
+				void (async () => {
+					for await (const status of nats.status()) {
+						if (status.type === "disconnect") state.natsUp = false;
+						else if (status.type === "reconnect") state.natsUp = true;
+					}
+				})();
+			}
 			if (opts.port === undefined) return;
 			server = http.createServer((req, res) => {
 				if (req.url === "/live") {

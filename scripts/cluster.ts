@@ -106,14 +106,36 @@ export class LocalCluster {
 
 	async startServers(): Promise<void> {
 		fs.mkdirSync(path.join(this.workDir, "logs"), { recursive: true });
-		const natsLog = fs.openSync(path.join(this.workDir, "logs", "nats-server.log"), "a");
-		this.nats = spawn(requireBinary("nats-server"), ["-js", "-a", "127.0.0.1", "-p", String(this.opts.basePort), "-sd", path.join(this.workDir, "jetstream")], { stdio: ["ignore", natsLog, natsLog] });
+		await this.startNats();
 		if (this.redisUrl) {
 			const redisLog = fs.openSync(path.join(this.workDir, "logs", "redis-server.log"), "a");
 			this.redis = spawn(requireBinary("redis-server"), ["--port", String(this.opts.basePort + 1), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", redisLog, redisLog] });
 		}
-		await waitFor(() => this.tcpOpen(this.opts.basePort), "nats-server", 15000);
 		if (this.redisUrl) await waitFor(() => this.tcpOpen(this.opts.basePort + 1), "redis-server", 15000);
+	}
+
+	/** Starts nats-server with JetStream (its store survives a restart: streams and consumers are kept). */
+	async startNats(): Promise<void> {
+		const natsLog = fs.openSync(path.join(this.workDir, "logs", "nats-server.log"), "a");
+		this.nats = spawn(requireBinary("nats-server"), ["-js", "-a", "127.0.0.1", "-p", String(this.opts.basePort), "-sd", path.join(this.workDir, "jetstream")], { stdio: ["ignore", natsLog, natsLog] });
+		await waitFor(() => this.tcpOpen(this.opts.basePort), "nats-server", 15000);
+	}
+
+	/** Stops nats-server (every context loses its transporter until it is started again). */
+	async stopNats(): Promise<void> {
+		const nats = this.nats;
+		if (!nats || nats.exitCode !== null) return;
+		const gone = new Promise<void>(resolve => nats.once("exit", () => resolve()));
+		nats.kill("SIGTERM");
+		await gone;
+	}
+
+	/** GET /live or /ready of a context's health port: the HTTP status. */
+	async probe(name: string, probe: "live" | "ready"): Promise<number> {
+		const running = this.contexts.get(name);
+		if (!running) throw new Error(`unknown context ${name}`);
+		const res = await fetch(`http://127.0.0.1:${running.healthPort}/${probe}`, { signal: AbortSignal.timeout(2000) });
+		return res.status;
 	}
 
 	private tcpOpen(port: number): Promise<boolean> {
