@@ -80,7 +80,9 @@ describe("observability cluster: one process per context over NATS, traces to a 
 				OUTBOX_SWEEP_MS: "300",
 				CHANNEL_ACK_WAIT_MS: "4000",
 				CHANNEL_BACKOFF_MS: "100",
-				CHANNEL_MAX_RETRIES: "2",
+				// Enough redeliveries to outlast the Redis outage below (a poison message is dead-lettered at once anyway).
+				CHANNEL_MAX_RETRIES: "30",
+				CHANNEL_BACKOFF_MAX_MS: "500",
 				JAEGER_HOST: "127.0.0.1",
 				JAEGER_PORT: String(agent.port)
 			}
