@@ -212,7 +212,7 @@ describe("the OpenAPI document", () => {
 		expect(query.page.schema).toMatchObject({ type: "integer" });
 		expect(query.pageSize.schema).toMatchObject({ type: "integer", maximum: 100 });
 		expect(query.sort.schema.enum).toEqual(expect.arrayContaining(["createdAt", "-createdAt"]));
-		expect(Object.values(query).every((p: any) => p.required === false)).toBe(true);
+		expect(Object.values(query).every((p: { required?: boolean }) => p.required === false)).toBe(true);
 		const page = doc.components.schemas["flowerdelivery.StoreOrderPage"];
 		expect(page.required).toEqual(["rows", "total", "page", "pageSize", "totalPages"]);
 		expect(page.properties.rows.items).toEqual({ $ref: "#/components/schemas/flowerdelivery.StoreOrder" });
@@ -250,7 +250,7 @@ describe("the OpenAPI document", () => {
 
 		expect(doc.components.schemas.Error).toMatchObject({ type: "object", required: ["name", "message", "code"] });
 		expect(Object.keys(doc.components.schemas.Error.properties)).toEqual(["name", "message", "code", "type", "data"]);
-		const statuses = Object.values(doc.components.responses).map((r: any) => Number(String(r.description).slice(0, 3)));
+		const statuses = Object.values(doc.components.responses as Record<string, { description?: string }>).map(r => Number(String(r.description).slice(0, 3)));
 		expect(statuses).toEqual(expect.arrayContaining([400, 401, 402, 403, 404, 409, 422, 429, 503]));
 		expect(doc.components.responses.TooManyRequests.headers["Retry-After"]).toBeDefined();
 		expect(doc.components.responses.ServiceUnavailable.headers["Retry-After"]).toBeDefined();

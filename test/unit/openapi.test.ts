@@ -1,5 +1,5 @@
 /** The OpenAPI generator alone: fastest-validator rules as JSON Schema, and a document from routes and actions. */
-import { buildOpenApi, documented, openApiPath, paramsToSchema, ruleToSchema, s, type ActionLike } from "../../mixins/openapi";
+import { buildOpenApi, documented, openApiPath, paramsToSchema, ruleToSchema, s, type ActionLike, type JsonSchema } from "../../mixins/openapi";
 import { listParams } from "../../mixins/listing";
 import { ORDER_DETAILS_PARAMS } from "../../services/fishdelivery/params";
 
@@ -45,8 +45,8 @@ describe("fastest-validator rules as JSON Schema", () => {
 	it("params that crossed the transporter (JSON) convert the same, less the RegExp patterns", () => {
 		const local = paramsToSchema(ORDER_DETAILS_PARAMS);
 		const remote = paramsToSchema(JSON.parse(JSON.stringify(ORDER_DETAILS_PARAMS)));
-		expect((local.properties as any).telephone.pattern).toBe("^[0-9+\\-() ]+$");
-		expect((remote.properties as any).telephone.pattern).toBeUndefined();
+		expect((local.properties as Record<string, JsonSchema>).telephone.pattern).toBe("^[0-9+\\-() ]+$");
+		expect((remote.properties as Record<string, JsonSchema>).telephone.pattern).toBeUndefined();
 		const { telephone: _l, ...localRest } = local.properties as Record<string, unknown>;
 		const { telephone: _r, ...remoteRest } = remote.properties as Record<string, unknown>;
 		expect(remoteRest).toEqual(localRest);
@@ -77,7 +77,7 @@ describe("the document", () => {
 
 	it("a list: query params, a page of the resource, bearer security, the errors the route and action can answer", () => {
 		const op = doc.paths["/api/shop/things"].get;
-		expect(op.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name)).toEqual(["page", "pageSize", "sort", "id"]);
+		expect(op.parameters.filter((p: { in: string }) => p.in === "query").map((p: { name: string }) => p.name)).toEqual(["page", "pageSize", "sort", "id"]);
 		expect(op.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/shop.ThingPage" });
 		expect(Object.keys(op.responses)).toEqual(["200", "401", "403", "422", "429", "503"]);
 		expect(op.security).toEqual([{ bearerAuth: [] }]);
