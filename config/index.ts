@@ -4,9 +4,6 @@
  * A variable that names a server (TRANSPORTER, MONGO_URI, REDIS_URL) switches the matching part from its
  * embedded default to that server; a malformed value is a start-up error naming the variable.
  */
-import type { AccountSeed } from "../services/identity/accounts";
-import { parseAccounts } from "./identity";
-
 export interface PaymentSimulation {
 	/** Uniform latency injected into every payment, [min, max] ms; [0, 0] = none. */
 	latencyMs: [number, number];
@@ -15,8 +12,8 @@ export interface PaymentSimulation {
 }
 
 export interface ResilienceSettings {
-	/** Caller-side timeout of the synchronous order -> payment call (ms). */
-	paymentTimeoutMs: number;
+	/** Caller-side timeout of a saga's synchronous step (order → payment, order → auth, delivery → warehouse), ms. */
+	stepTimeoutMs: number;
 	/** Seconds a client is told to wait (Retry-After) when a dependency is overloaded or down. */
 	retryAfterSeconds: number;
 	circuitBreaker: {
@@ -25,8 +22,8 @@ export interface ResilienceSettings {
 		minRequestCount: number;
 		halfOpenTime: number;
 	};
-	/** Concurrency guard on the payment action (bulkhead): in flight + waiting. */
-	paymentBulkhead: { concurrency: number; maxQueueSize: number };
+	/** Concurrency guard (bulkhead) on each action that is a saga's synchronous step: in flight + waiting. */
+	stepBulkhead: { concurrency: number; maxQueueSize: number };
 	/** Broker-wide default request timeout (ms). */
 	requestTimeoutMs: number;
 	/** Retries for idempotent calls only (reads). */
@@ -58,8 +55,8 @@ export interface ObservabilitySettings {
 export interface IdentitySettings {
 	/** JWT_PRIVATE_KEYS: PEM block(s) or private JWK(s) (the first signs); undefined = embedded: generated at start. */
 	privateKeys: string | undefined;
-	/** IDENTITY_ACCOUNTS (config/identity.ts); undefined = embedded: the demo accounts. */
-	accounts: AccountSeed[] | undefined;
+	/** IDENTITY_ACCOUNTS as given (a JSON list the identity context reads); undefined = embedded: the demo accounts. */
+	accounts: string | undefined;
 	/** `iss` of the tokens, checked by the gateway. */
 	issuer: string;
 	tokenTtlSeconds: number;
@@ -163,14 +160,6 @@ function rate(env: Env, name: string, fallback: number): number {
 	return value;
 }
 
-function accounts(env: Env): AccountSeed[] | undefined {
-	try {
-		return parseAccounts(env.IDENTITY_ACCOUNTS);
-	} catch (err) {
-		throw new ConfigError("IDENTITY_ACCOUNTS", (err as Error).message);
-	}
-}
-
 export function loadConfig(env: Env = process.env): AppConfig {
 	const transporter = url(env, "TRANSPORTER", ["nats"]);
 	return {
@@ -193,7 +182,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 			.map(s => s.trim())
 			.filter(Boolean),
 		resilience: {
-			paymentTimeoutMs: int(env, "PAYMENT_TIMEOUT_MS", 610, 1),
+			// SYNC_STEP_*: every synchronous step; PAYMENT_*: their first name (payment was the only step), still read.
+			stepTimeoutMs: int(env, "SYNC_STEP_TIMEOUT_MS", int(env, "PAYMENT_TIMEOUT_MS", 610, 1), 1),
 			retryAfterSeconds: int(env, "RETRY_AFTER_SECONDS", 5, 1),
 			circuitBreaker: {
 				threshold: int(env, "CB_THRESHOLD", 0.5),
@@ -201,9 +191,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
 				minRequestCount: int(env, "CB_MIN_REQUESTS", 20, 1),
 				halfOpenTime: int(env, "CB_HALF_OPEN_MS", 3000, 100)
 			},
-			paymentBulkhead: {
-				concurrency: int(env, "PAYMENT_CONCURRENCY", 50, 1),
-				maxQueueSize: int(env, "PAYMENT_QUEUE", 100, 0)
+			stepBulkhead: {
+				concurrency: int(env, "SYNC_STEP_CONCURRENCY", int(env, "PAYMENT_CONCURRENCY", 50, 1), 1),
+				maxQueueSize: int(env, "SYNC_STEP_QUEUE", int(env, "PAYMENT_QUEUE", 100, 0), 0)
 			},
 			requestTimeoutMs: int(env, "REQUEST_TIMEOUT_MS", 5000, 1),
 			readRetries: int(env, "READ_RETRIES", 2)
@@ -227,7 +217,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 		},
 		identity: {
 			privateKeys: env.JWT_PRIVATE_KEYS || undefined,
-			accounts: accounts(env),
+			accounts: env.IDENTITY_ACCOUNTS?.trim() ? env.IDENTITY_ACCOUNTS : undefined,
 			issuer: env.JWT_ISSUER || "moleculer-eventdriven",
 			tokenTtlSeconds: int(env, "ACCESS_TOKEN_TTL_SECONDS", 3600, 30),
 			jwksCacheMs: int(env, "JWKS_CACHE_SECONDS", 300, 1) * 1000

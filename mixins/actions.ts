@@ -1,11 +1,15 @@
 /**
  * The actions of an aggregate context, declared rather than written: the two reads every context answers
- * (`list`, `get`) and commands addressed to one aggregate by `:id`, whose rule is the domain's.
+ * (`list`, `get`), commands addressed to one aggregate by `:id`, and creates (an id the client chose, or
+ * one generated — from the Idempotency-Key when there is one), whose rules are the domain's.
  */
+import { randomUUID } from "node:crypto";
 import type { ActionParams, ActionSchema, Context, Service } from "moleculer";
-import type { Decision } from "../services/shared/domain";
-import { assertInScope, type AccessRule } from "./access";
+import type { ContextResponseMeta } from "moleculer-web";
+import type { Decision } from "../domain";
+import { assertInScope, type AccessRule } from "../lib/access";
 import type { AggregateMethods } from "./aggregate.mixin";
+import { creatingRequest, idFor } from "./idempotency";
 import { idParam, listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 
 type AggregateService<S> = Service & AggregateMethods<S>;
@@ -53,6 +57,38 @@ export function commandAction<S, P extends object = object>(
 		params: { ...idParam, ...params },
 		handler(this: AggregateService<S>, ctx: Context<P & { id: string }>) {
 			return this.command(ctx.params.id, ctx, (current, now) => decide(current, now, ctx.params));
+		}
+	};
+}
+
+export interface CreateOptions<S, P extends object> {
+	/** Validation of the request (strict: unknown fields are refused). */
+	params: ActionParams;
+	auth?: AccessRule;
+	/** The id the client chose (`itemcd`); absent: one is generated (from the Idempotency-Key when given). */
+	id?: (params: P) => string;
+	/** The new aggregate and its events; may throw a domain error (nothing is written). */
+	build: (id: string, params: P, now: string) => Decision<S>;
+	/** Where it is read: the `Location` of the 201. */
+	location: (id: string) => string;
+}
+
+/**
+ * A creating command: 201 + `Location` with the new aggregate; 409 when the client-chosen id exists. With an
+ * Idempotency-Key, a repeat of the same request answers the first result (201, same id) and other params
+ * with the same key a 422.
+ */
+export function createAction<S, P extends object>(opts: CreateOptions<S, P>): ActionSchema<AggregateService<S>> {
+	return {
+		auth: opts.auth,
+		params: { $$strict: true, ...opts.params },
+		async handler(this: AggregateService<S>, ctx: Context<P, ContextResponseMeta>) {
+			const request = creatingRequest(ctx);
+			const id = opts.id ? opts.id(ctx.params) : request ? idFor(this.fullName, request) : randomUUID();
+			const { state } = await this.create(id, ctx, now => opts.build(id, ctx.params, now));
+			ctx.meta.$statusCode = 201;
+			ctx.meta.$location = opts.location(id);
+			return state;
 		}
 	};
 }

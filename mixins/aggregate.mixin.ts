@@ -1,100 +1,63 @@
 /**
- * Aggregate store with a transactional outbox and idempotent event application.
- *
- * One document per aggregate: `{ _id, version, state, outbox, processed }`.
- * - A command loads the document, asks the domain for a Decision, and writes the new state, the events it
- *   produced (`outbox`) and the id of the event that caused it (`processed`) in ONE conditional update
- *   on `version` (optimistic concurrency): two concurrent commands on one aggregate can't both win.
- * - The relay publishes the outbox in order, with the event id as the JetStream message id, and removes
- *   each event only after the adapter accepted it. A periodic sweep republishes what a crash left behind.
- * - An event whose id is already in `processed` is skipped: consumers are idempotent.
+ * Aggregate store with a transactional outbox and exactly-once event application, as a mixin: the context
+ * gets `this.commit(…)`, `this.command(…)`, `this.create(…)`, `this.loadState(…)` and `this.findPage(…)`
+ * over its own collection (named after the service), the outbox relay running while it is started, and the
+ * `list` and `get` actions when `opts.list` is given. The rules of the documents are in mixins/store.ts,
+ * the relay in mixins/outbox.ts.
  */
-import { randomUUID } from "node:crypto";
-import type { Context, Service, ServiceBroker, ServiceSchema } from "moleculer";
-import type { CursorOptions, DbAdapter } from "moleculer-db";
-import { config } from "../config";
-import { publishToChannel } from "../config/channels";
-import { createDbAdapter, isDuplicateKey } from "../config/datastore";
-import type { Decision, DomainEvent } from "../services/shared/domain";
-import { assertInScope, type AccessRule } from "./access";
-import { readActions } from "./actions";
-import { consume, type ConsumeOptions } from "./channels";
-import { notFound, toMoleculerError } from "./errors";
-import type { ListSpec } from "./listing";
-import { defineMixin, type ChannelDefinition, type ContextSchema } from "./schema";
+import type { Context, Service, ServiceSchema } from "moleculer";
 import { Errors } from "moleculer";
+import { config } from "../config";
+import type { Decision } from "../domain";
+import { assertInScope, type AccessRule } from "../lib/access";
+import { createDbAdapter } from "../lib/datastore";
+import { alreadyExists, invalidField, notFound, toMoleculerError } from "../lib/errors";
+import { publishToChannel } from "../middlewares/channels";
+import { readActions } from "./actions";
+import { creatingRequest } from "./idempotency";
+import type { ListSpec } from "./listing";
+import { OutboxRelay } from "./outbox";
+import { defineMixin, type ContextSchema } from "./schema";
+import { AggregateStore, ConcurrentUpdateError, type AggregateDoc, type Origin, type OutboxEntry, type Page, type PageQuery } from "./store";
 
-interface OutboxEntry {
-	channel: string;
-	event: DomainEvent;
-	requestId?: string;
-	/** Span (or context) id of the command or handler that produced the event: the parent of its consumers' spans. */
-	parentId?: string;
-	/** Whether that request is traced (sampled): its consumers' spans join the same trace. */
-	tracing?: boolean;
-}
-
-export interface AggregateDoc<S> {
-	_id: string;
-	version: number;
-	state: S;
-	outbox: OutboxEntry[];
-	processed: string[];
-	createdAt: string;
-	updatedAt: string;
-}
+export type { Page, PageQuery } from "./store";
 
 export interface CommitOptions {
 	/** The context of the command or of the consumed event (its request id travels with the events). */
 	ctx?: Context;
-	/** Id of the event being applied: applied at most once per aggregate. */
+	/** Id of the event being applied: applied at most once per aggregate, however many events come after it. */
 	causationId?: string;
 }
 
-export interface PageQuery {
-	query: Record<string, string | number | boolean>;
-	page: number;
-	pageSize: number;
-	sort: Record<string, 1 | -1>;
-}
-
-export interface Page<T> {
-	rows: T[];
-	total: number;
-	page: number;
-	pageSize: number;
-	totalPages: number;
+export interface Created<S> {
+	state: S;
+	/** The first result of a repeated request (same Idempotency-Key, same params): nothing was written. */
+	replayed: boolean;
 }
 
 export interface AggregateMethods<S> {
 	loadState(id: string): Promise<S | null>;
+	/** The document (state, version, creating request), or null. */
+	loadDoc(id: string): Promise<AggregateDoc<S> | null>;
 	/** The aggregate, or 404 naming the entity when it does not exist. */
 	loadExisting(id: string): Promise<S>;
 	commit(id: string, decide: (current: S | null) => Decision<S> | null, opts?: CommitOptions): Promise<S | null>;
 	/** A command on an existing aggregate (404 when there is none, 403 when not the caller's): the domain decides, given the time. */
 	command(id: string, ctx: Context, decide: (current: S, now: string) => Decision<S> | null): Promise<S | null>;
+	/**
+	 * Creates the aggregate `id` (409 when it exists). With the caller's Idempotency-Key (ctx.meta), the request
+	 * is stored with it: the same request again answers the first result; other params with the key are a 422.
+	 */
+	create(id: string, ctx: Context, build: (now: string) => Decision<S>): Promise<Created<S>>;
 	findPage(q: PageQuery): Promise<Page<S>>;
 	relayOutbox(id: string): Promise<void>;
 	relayPending(): Promise<number>;
 }
 
-interface AggregateVars {
-	store: DbAdapter;
-	relays: Map<string, Promise<void>>;
-	sweepTimer?: NodeJS.Timeout;
-	sweeping?: Promise<number>;
-}
-
-const PROCESSED_KEPT = 200;
-const MAX_COMMIT_ATTEMPTS = 8;
-
-function isAggregateDoc<S>(doc: unknown): doc is AggregateDoc<S> {
-	return typeof doc === "object" && doc !== null && "state" in doc && "version" in doc;
-}
-
-async function loadDoc<S>(store: DbAdapter, id: string): Promise<AggregateDoc<S> | null> {
-	const doc: unknown = await store.findById(id);
-	return isAggregateDoc<S>(doc) ? doc : null;
+interface AggregateVars<S> {
+	store: AggregateStore<S>;
+	relay: OutboxRelay<S>;
+	adapters: ReturnType<typeof createDbAdapter>[];
 }
 
 export interface AggregateOptions {
@@ -104,58 +67,88 @@ export interface AggregateOptions {
 	entity?: string;
 	/** With it, the context answers `list` (these filters, paging, sort) and `get` by id. */
 	list?: ListSpec;
-	/** Who may `list` and `get` (mixins/access.ts). */
+	/** Who may `list` and `get` (lib/access.ts). */
 	read?: AccessRule;
 }
 
-type This<S> = Service & AggregateMethods<S> & AggregateVars;
+type This<S> = Service & AggregateMethods<S> & AggregateVars<S>;
 
-/**
- * Mixin factory: gives a context service `this.commit(...)`, `this.command(...)`, `this.loadState(...)`,
- * `this.findPage(...)` over its own collection (named after the service), with the outbox relay running
- * while it is started; and the `list` and `get` actions when `opts.list` is given.
- */
+/** The origin of what a context is doing: its request id and span continue in the events it produces. */
+export function originOf(ctx: Context | undefined): Origin {
+	if (!ctx) return {};
+	return { requestId: ctx.requestID ?? undefined, parentId: ctx.span?.id ?? ctx.id, tracing: ctx.tracing === true };
+}
+
+function entityOf(svc: Service, opts: AggregateOptions): string {
+	if (opts.entity) return opts.entity;
+	const last = svc.name.split(".").pop() ?? svc.name;
+	return last.charAt(0).toUpperCase() + last.slice(1);
+}
+
+function moleculerError(err: unknown): unknown {
+	if (err instanceof ConcurrentUpdateError) return new Errors.MoleculerClientError(err.message, 409, "CONCURRENT_UPDATE", { id: err.id });
+	return toMoleculerError(err);
+}
+
 export function aggregateStore<S extends object>(opts: AggregateOptions): Partial<ServiceSchema> {
-	return defineMixin<AggregateMethods<S>, AggregateVars>({
+	return defineMixin<AggregateMethods<S>, AggregateVars<S>>({
 		actions: opts.list ? readActions<S>(opts.list, opts.read, opts.entity) : {},
 
 		created(this: This<S>) {
 			// The MongoDB adapter reads the collection name from the schema: one collection per context.
 			(this.schema as ContextSchema).collection ??= this.fullName;
-			this.store = createDbAdapter(config, this.fullName);
-			this.relays = new Map();
+			const documents = createDbAdapter(config, this.fullName);
+			const processed = createDbAdapter(config, `${this.fullName}.processed`);
+			this.adapters = [documents, processed];
+			this.store = new AggregateStore<S>({ system: opts.system, source: this.fullName, documents, processed });
+			const publish = (entry: OutboxEntry) => {
+				// The consumer's context continues the request: same request id (= trace id), parent = the producing span.
+				const headers: Record<string, string> = { $level: "1", $tracing: String(entry.tracing === true), $parentID: entry.parentId ?? entry.event.id };
+				if (entry.requestId) headers.$requestID = entry.requestId;
+				return publishToChannel(this.broker, entry.channel, entry.event, { msgID: entry.event.id, headers });
+			};
+			this.relay = new OutboxRelay<S>(this.store, publish, message => this.logger.warn(message));
 		},
 
 		async started(this: This<S>) {
-			this.store.init(this.broker, this);
-			await this.store.connect();
-			this.sweepTimer = setInterval(() => {
-				if (this.sweeping) return;
-				this.sweeping = this.relayPending()
-					.catch(err => {
-						this.logger.warn("Outbox sweep failed; will retry", err);
-						return 0;
-					})
-					.finally(() => (this.sweeping = undefined));
-			}, config.outboxSweepMs);
+			const [documents, processed] = this.adapters;
+			documents.init(this.broker, this);
+			// The adapters name their collection after the service's schema: the processed ids get their own.
+			const owner: Service = Object.create(this, { schema: { value: { ...this.schema, collection: `${this.fullName}.processed` } } });
+			processed.init(this.broker, owner);
+			await Promise.all(this.adapters.map(a => a.connect()));
+			this.relay.start(config.outboxSweepMs);
 		},
 
 		async stopped(this: This<S>) {
-			clearInterval(this.sweepTimer);
-			await this.sweeping;
-			await Promise.allSettled([...this.relays.values()]);
-			await this.store.disconnect();
+			await this.relay.stop();
+			await Promise.all(this.adapters.map(a => a.disconnect()));
 		},
 
 		methods: {
 			async loadState(this: This<S>, id: string): Promise<S | null> {
-				return (await loadDoc<S>(this.store, id))?.state ?? null;
+				return (await this.store.load(id))?.state ?? null;
+			},
+
+			loadDoc(this: This<S>, id: string): Promise<AggregateDoc<S> | null> {
+				return this.store.load(id);
 			},
 
 			async loadExisting(this: This<S>, id: string): Promise<S> {
 				const state = await this.loadState(id);
 				if (!state) throw notFound(entityOf(this, opts), id);
 				return state;
+			},
+
+			async commit(this: This<S>, id: string, decide: (current: S | null) => Decision<S> | null, options: CommitOptions = {}): Promise<S | null> {
+				let result;
+				try {
+					result = await this.store.commit(id, current => decide(current), { origin: originOf(options.ctx), causationId: options.causationId });
+				} catch (err) {
+					throw moleculerError(err);
+				}
+				if (result.events > 0) await this.relayOutbox(id);
+				return result.state;
 			},
 
 			command(this: This<S>, id: string, ctx: Context, decide: (current: S, now: string) => Decision<S> | null): Promise<S | null> {
@@ -170,135 +163,45 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				);
 			},
 
-			async commit(this: This<S>, id: string, decide: (current: S | null) => Decision<S> | null, options: CommitOptions = {}): Promise<S | null> {
-				const { ctx, causationId } = options;
-				for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-					const doc = await loadDoc<S>(this.store, id);
-					if (doc && causationId && doc.processed.includes(causationId)) return doc.state;
-
-					let decision: Decision<S> | null;
-					try {
-						decision = decide(doc ? doc.state : null);
-					} catch (err) {
-						throw toMoleculerError(err);
-					}
-					if (!decision) return doc ? doc.state : null;
-
-					const now = new Date().toISOString();
-					const outbox: OutboxEntry[] = decision.events.map(draft => ({
-						channel: `${opts.system}.${draft.type}`,
-						requestId: ctx?.requestID ?? undefined,
-						parentId: ctx ? (ctx.span?.id ?? ctx.id) : undefined,
-						tracing: ctx?.tracing === true,
-						event: {
-							id: randomUUID(),
-							type: draft.type,
-							source: this.fullName,
-							aggregateId: id,
-							occurredAt: now,
-							data: draft.data
-						}
-					}));
-					const processed = causationId ? [causationId] : [];
-
-					if (!doc) {
-						const fresh: AggregateDoc<S> = { _id: id, version: 1, state: decision.state, outbox, processed, createdAt: now, updatedAt: now };
-						try {
-							await this.store.insert(fresh);
-						} catch (err) {
-							if (isDuplicateKey(err)) continue; // created concurrently: decide again on it
-							throw err;
-						}
-					} else {
-						const changed = await this.store.updateMany(
-							{ _id: id, version: doc.version },
-							{
-								$set: { state: decision.state, version: doc.version + 1, updatedAt: now },
-								$push: { outbox: { $each: outbox }, processed: { $each: processed, $slice: -PROCESSED_KEPT } }
+			async create(this: This<S>, id: string, ctx: Context, build: (now: string) => Decision<S>): Promise<Created<S>> {
+				const request = creatingRequest(ctx);
+				let replayed: S | undefined;
+				let result;
+				try {
+					result = await this.store.commit(
+						id,
+						(current, doc) => {
+							if (!doc) return build(new Date().toISOString());
+							const first = doc.request;
+							if (request && first && first.caller === request.caller && first.key === request.key) {
+								if (first.fingerprint !== request.fingerprint) throw invalidField("Idempotency-Key", "The Idempotency-Key was used with another request: send a new key for a new request");
+								replayed = doc.state;
+								return null;
 							}
-						);
-						if (changed === 0) continue; // another writer won: reload and decide again
-					}
-					if (outbox.length > 0) await this.relayOutbox(id);
-					return decision.state;
+							throw alreadyExists(entityOf(this, opts), id);
+						},
+						{ origin: originOf(ctx), request }
+					);
+				} catch (err) {
+					throw moleculerError(err);
 				}
-				throw new Errors.MoleculerClientError(`Too many concurrent updates of '${id}'; try again`, 409, "CONCURRENT_UPDATE", { id });
+				if (replayed !== undefined) return { state: replayed, replayed: true };
+				if (!result.state) throw new Error(`${id} was not stored`);
+				if (result.events > 0) await this.relayOutbox(id);
+				return { state: result.state, replayed: false };
 			},
 
-			async findPage(this: This<S>, q: PageQuery): Promise<Page<S>> {
-				const query: Record<string, string | number | boolean> = {};
-				for (const [k, v] of Object.entries(q.query)) query[`state.${k}`] = v;
-				const sort: Record<string, 1 | -1> = {};
-				for (const [k, v] of Object.entries(q.sort)) sort[`state.${k}`] = v;
-				const cursor: CursorOptions = { query, sort: Object.entries(sort).map(([k, v]) => (v === -1 ? `-${k}` : k)), limit: q.pageSize, offset: (q.page - 1) * q.pageSize };
-				const [docs, total] = await Promise.all([
-					this.store.find(cursor),
-					this.store.count({ query })
-				]);
-				const rows = docs.filter((d): d is AggregateDoc<S> => isAggregateDoc<S>(d)).map(d => d.state);
-				return { rows, total, page: q.page, pageSize: q.pageSize, totalPages: Math.ceil(total / q.pageSize) };
+			findPage(this: This<S>, q: PageQuery): Promise<Page<S>> {
+				return this.store.findPage(q);
 			},
 
-			/** Publishes one aggregate's pending events in order; one relay per aggregate at a time in this process. */
 			relayOutbox(this: This<S>, id: string): Promise<void> {
-				const running = this.relays.get(id);
-				const next = (running ?? Promise.resolve())
-					.catch(() => undefined)
-					.then(() => relayOnce<S>(this.broker, this.store, id))
-					.finally(() => {
-						if (this.relays.get(id) === next) this.relays.delete(id);
-					});
-				this.relays.set(id, next);
-				return next.catch(err => this.logger.warn(`Outbox of '${id}' not published yet (the sweep will retry): ${String(err)}`));
+				return this.relay.relay(id);
 			},
 
-			async relayPending(this: This<S>): Promise<number> {
-				const docs = await this.store.find({ query: { "outbox.0": { $exists: true } }, limit: 100 });
-				let n = 0;
-				for (const doc of docs) {
-					if (!isAggregateDoc<S>(doc)) continue;
-					await this.relayOutbox(doc._id);
-					n++;
-				}
-				return n;
+			relayPending(this: This<S>): Promise<number> {
+				return this.relay.sweep();
 			}
 		}
 	});
-}
-
-function entityOf(svc: Service, opts: AggregateOptions): string {
-	if (opts.entity) return opts.entity;
-	const last = svc.name.split(".").pop() ?? svc.name;
-	return last.charAt(0).toUpperCase() + last.slice(1);
-}
-
-/**
- * A policy: whenever an event arrives on this channel, the aggregate of its order (keyed by `orderId`)
- * decides what follows. Applied at most once per event (the event id is the causation id). An event breaking
- * the `contract` (what the policy reads from its data) is refused before the aggregate is even loaded.
- */
-export function policy<S, D extends object = Record<string, unknown>>(
-	decide: (current: S | null, event: DomainEvent<D>) => Decision<S> | null,
-	opts: ConsumeOptions<D> = {}
-): ChannelDefinition<Service & AggregateMethods<S>> {
-	return consume<Service & AggregateMethods<S>, D>(async function (event, ctx) {
-		await this.commit(event.data.orderId, current => decide(current, event), { ctx, causationId: event.id });
-	}, opts);
-}
-
-async function relayOnce<S>(broker: ServiceBroker, store: DbAdapter, id: string): Promise<void> {
-	const doc = await loadDoc<S>(store, id);
-	if (!doc || doc.outbox.length === 0) return;
-	const published: string[] = [];
-	try {
-		for (const entry of doc.outbox) {
-			// The consumer's context continues the request: same request id (= trace id), parent = the producing span.
-			const headers: Record<string, string> = { $level: "1", $tracing: String(entry.tracing === true), $parentID: entry.parentId ?? entry.event.id };
-			if (entry.requestId) headers.$requestID = entry.requestId;
-			await publishToChannel(broker, entry.channel, entry.event, { msgID: entry.event.id, headers });
-			published.push(entry.event.id);
-		}
-	} finally {
-		if (published.length > 0) await store.updateMany({ _id: id }, { $pull: { outbox: { "event.id": { $in: published } } } });
-	}
 }

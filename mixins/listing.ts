@@ -3,7 +3,7 @@
  * validated as scalars, so no operator object (`{"$gt": ""}`, `$where`, …) can reach a datastore.
  */
 import type { ActionParams } from "moleculer";
-import type { PageQuery } from "./aggregate.mixin";
+import type { PageQuery } from "./store";
 import { config } from "../config";
 
 export interface ListSpec {

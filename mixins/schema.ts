@@ -1,35 +1,11 @@
 /**
- * The typed shape of a context's service schema: Moleculer's schema plus the keys our middlewares and
- * mixins read (`channels` for durable events, `collection` for the datastore) and the `auth` key of actions
- * (who may call them), declared once here.
+ * The typed shape of a context's service schema: Moleculer's schema with our keys (`channels`, `collection`,
+ * an action's `auth`), which types/moleculer.d.ts declares once on Moleculer's own types.
  */
-import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import type MoleculerService = require("moleculer/src/service");
-import type { AccessRule } from "./access";
-import type { EventContract } from "./channels";
-
-/** The key every action may declare, read by the access middleware (mixins/access.ts): who may call it. */
-declare module "moleculer/src/service" {
-	interface ActionSchema<TThis = MoleculerService> {
-		auth?: AccessRule;
-	}
-}
-
-export interface ChannelDefinition<TThis, P = unknown> {
-	group?: string;
-	maxInFlight?: number;
-	maxRetries?: number;
-	/** What the consumer needs from the event's data (mixins/channels.ts): checked before the handler runs. */
-	contract?: EventContract;
-	handler(this: TThis, ctx: Context<P>, raw?: unknown): Promise<void> | void;
-}
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type ContextSchema<TMethods = {}, TSettings = ServiceSettingSchema, TVars = {}> = ServiceSchema<TSettings, TMethods, TVars> & {
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel names its own payload type
-	channels?: Record<string, ChannelDefinition<Service<TSettings> & TVars & TMethods, any>>;
-	collection?: string;
-};
+export type ContextSchema<TMethods = {}, TSettings = ServiceSettingSchema, TVars = {}> = ServiceSchema<TSettings, TMethods, TVars>;
 
 /**
  * Moleculer types a mixin list as `Partial<ServiceSchema>` with an untyped `this`; our mixins are written

@@ -1,23 +1,20 @@
 /**
  * CQRS read models: rows folded from events, kept in memory (embedded default) or in Redis (REDIS_URL),
- * so many replicas of a view context share one view. Each row remembers the ids of the events it folded:
- * an event delivered twice changes nothing the second time. Updates are atomic per row (Redis WATCH/MULTI).
+ * so many replicas of a view context share one view. Each row remembers every event it folded (a set of
+ * ids beside it, however many): an event delivered twice changes nothing the second time. Updates are
+ * atomic per row (Redis WATCH/MULTI).
  */
 import Redis from "ioredis";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { config } from "../config";
-import type { DomainEvent } from "../services/shared/domain";
-import type { Page } from "./aggregate.mixin";
-import { assertInScope, type AccessRule } from "./access";
-import { consume, type EventContract } from "./channels";
-import { notFound } from "./errors";
+import type { DomainEvent } from "../domain";
+import { assertInScope, type AccessRule } from "../lib/access";
+import type { EventContract } from "../lib/contracts";
+import { notFound } from "../lib/errors";
+import { consume } from "./consume";
 import { listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 import { defineMixin } from "./schema";
-
-interface Stored<R> {
-	row: R;
-	applied: string[];
-}
+import type { Page } from "./store";
 
 export type Fold<R> = (row: R | null) => R | null;
 
@@ -35,15 +32,6 @@ export interface ViewStore<R> {
 	apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null>;
 	list(q: ViewQuery): Promise<Page<R>>;
 	close(): Promise<void>;
-}
-
-const APPLIED_KEPT = 200;
-
-function record<R>(prev: Stored<R> | null, eventId: string, fold: Fold<R>): Stored<R> | null {
-	if (prev && prev.applied.includes(eventId)) return null;
-	const row = fold(prev ? prev.row : null);
-	if (row === null) return null;
-	return { row, applied: [...(prev ? prev.applied : []), eventId].slice(-APPLIED_KEPT) };
 }
 
 function pageOf<R>(rows: R[], q: ViewQuery): Page<R> {
@@ -64,20 +52,25 @@ function pageOf<R>(rows: R[], q: ViewQuery): Page<R> {
 }
 
 export class MemoryViewStore<R> implements ViewStore<R> {
-	private readonly rows = new Map<string, Stored<R>>();
+	private readonly rows = new Map<string, { row: R | null; applied: Set<string> }>();
 
 	async get(key: string): Promise<R | null> {
 		return this.rows.get(key)?.row ?? null;
 	}
 
 	async apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
-		const next = record(this.rows.get(key) ?? null, eventId, fold);
-		if (next) this.rows.set(key, next);
-		return this.rows.get(key)?.row ?? null;
+		const stored = this.rows.get(key) ?? { row: null, applied: new Set<string>() };
+		if (stored.applied.has(eventId)) return stored.row;
+		const row = fold(stored.row);
+		if (row === null) return stored.row;
+		stored.applied.add(eventId);
+		stored.row = row;
+		this.rows.set(key, stored);
+		return row;
 	}
 
 	async list(q: ViewQuery): Promise<Page<R>> {
-		return pageOf([...this.rows.values()].map(s => s.row), q);
+		return pageOf([...this.rows.values()].flatMap(s => (s.row === null ? [] : [s.row])), q);
 	}
 
 	async close(): Promise<void> {}
@@ -99,13 +92,18 @@ export class RedisViewStore<R> implements ViewStore<R> {
 		return `view:${this.name}:row:${k}`;
 	}
 
+	/** The ids of the events folded into the row `k` (a set beside it). */
+	private appliedKey(k: string): string {
+		return `view:${this.name}:applied:${k}`;
+	}
+
 	private get indexKey(): string {
 		return `view:${this.name}:keys`;
 	}
 
 	async get(key: string): Promise<R | null> {
 		const raw = await this.redis.get(this.key(key));
-		return raw ? (JSON.parse(raw) as Stored<R>).row : null;
+		return raw ? (JSON.parse(raw) as R) : null;
 	}
 
 	apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
@@ -116,17 +114,18 @@ export class RedisViewStore<R> implements ViewStore<R> {
 
 	private async applyWatched(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
 		const k = this.key(key);
+		const applied = this.appliedKey(key);
 		for (;;) {
-			await this.redis.watch(k);
-			const raw = await this.redis.get(k);
-			const prev = raw ? (JSON.parse(raw) as Stored<R>) : null;
-			const next = record(prev, eventId, fold);
-			if (!next) {
+			await this.redis.watch(k, applied);
+			const [raw, seen] = await Promise.all([this.redis.get(k), this.redis.sismember(applied, eventId)]);
+			const prev = raw ? (JSON.parse(raw) as R) : null;
+			const next = seen ? null : fold(prev);
+			if (next === null) {
 				await this.redis.unwatch();
-				return prev ? prev.row : null;
+				return prev;
 			}
-			const res = await this.redis.multi().set(k, JSON.stringify(next)).sadd(this.indexKey, key).exec();
-			if (res !== null) return next.row; // null: the row changed meanwhile, fold again
+			const res = await this.redis.multi().set(k, JSON.stringify(next)).sadd(applied, eventId).sadd(this.indexKey, key).exec();
+			if (res !== null) return next; // null: the row changed meanwhile, fold again
 		}
 	}
 
@@ -134,7 +133,7 @@ export class RedisViewStore<R> implements ViewStore<R> {
 		const keys = await this.redis.smembers(this.indexKey);
 		if (keys.length === 0) return pageOf([], q);
 		const raws = await this.redis.mget(keys.map(k => this.key(k)));
-		const rows = raws.filter((r): r is string => r !== null).map(r => (JSON.parse(r) as Stored<R>).row);
+		const rows = raws.filter((r): r is string => r !== null).map(r => JSON.parse(r) as R);
 		return pageOf(rows, q);
 	}
 
@@ -159,19 +158,21 @@ export function viewStore<R>(name?: string): Partial<ServiceSchema> {
 	});
 }
 
-export interface OrderViewOptions<R> {
+export interface EventViewOptions<R> {
 	/** Its events are read from `<system>.<EventType>` channels. */
 	system: string;
+	/** The correlation key of a row: the field of every folded event's data, and the `get` param (`orderId`, `entryId`, …). */
+	key: string;
 	/** The event types folded into the view. */
 	events: readonly string[];
-	/** What the fold needs from an event's data beyond `orderId`, by event type (one not named: nothing more). */
+	/** What the fold needs from an event's data beyond the key, by event type (one not named: nothing more). */
 	contracts?: Readonly<Record<string, EventContract>>;
-	/** How one event changes the order's row (null: no row). */
+	/** How one event changes its row (null: no row). Must not depend on the order events arrive in. */
 	fold(row: R | null, event: DomainEvent): R | null;
 	/** What the rows are called in answers ("MyPage entry 'x' not found"). */
 	entity: string;
 	list: ListSpec;
-	/** Who may `list` and `get` rows (mixins/access.ts): e.g. a customer, their own rows only. */
+	/** Who may `list` and `get` rows (lib/access.ts): e.g. a customer, their own rows only. */
 	read?: AccessRule;
 	/** Rows listed and answered; e.g. only established orders. */
 	visible?(row: R): boolean;
@@ -180,10 +181,10 @@ export interface OrderViewOptions<R> {
 type ViewService<R> = Service & ViewMethods<R>;
 
 /**
- * A read model with one row per order, keyed by `orderId` and folded only from events: the view store,
- * the `list` and `get` (by `orderId`) actions, and one consumer per event type.
+ * A read model with one row per correlation key (`opts.key`), folded only from events: the view store, the
+ * `list` and `get` (by the key) actions, and one consumer per event type.
  */
-export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> {
+export function eventView<R>(opts: EventViewOptions<R>): Partial<ServiceSchema> {
 	const visible = (row: unknown): boolean => (opts.visible ? opts.visible(row as R) : true);
 	const fold = opts.fold.bind(opts);
 	const unknown = Object.keys(opts.contracts ?? {}).filter(type => !opts.events.includes(type));
@@ -202,11 +203,12 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 			get: {
 				auth: opts.read,
 				retryPolicy: readRetry,
-				params: { $$strict: true, orderId: { type: "string", min: 1, max: 100 } },
-				async handler(this: ViewService<R>, ctx: Context<{ orderId: string }>) {
-					const row = await this.view.get(ctx.params.orderId);
-					if (!row || !visible(row)) throw notFound(opts.entity, ctx.params.orderId);
-					assertInScope(ctx, row, `${opts.entity} '${ctx.params.orderId}'`);
+				params: { $$strict: true, [opts.key]: { type: "string", min: 1, max: 100 } },
+				async handler(this: ViewService<R>, ctx: Context<Record<string, string>>) {
+					const key = ctx.params[opts.key];
+					const row = await this.view.get(key);
+					if (!row || !visible(row)) throw notFound(opts.entity, key);
+					assertInScope(ctx, row, `${opts.entity} '${key}'`);
 					return row;
 				}
 			}
@@ -216,9 +218,9 @@ export function orderView<R>(opts: OrderViewOptions<R>): Partial<ServiceSchema> 
 				`${opts.system}.${type}`,
 				consume<ViewService<R>>(
 					async function (event) {
-						await this.view.apply(event.data.orderId, event.id, row => fold(row, event));
+						await this.view.apply(String(event.data[opts.key]), event.id, row => fold(row, event));
 					},
-					{ contract: opts.contracts?.[type] }
+					{ key: opts.key, contract: opts.contracts?.[type] }
 				)
 			])
 		)

@@ -2,8 +2,8 @@
  * Local cluster launcher: real `nats-server -js` and `redis-server`, and one process per context over
  * NATS, exactly as Kubernetes runs them (one context per pod). Used by `npm run cluster` and the cluster tests.
  *
- *   npm run cluster            # flower delivery: gateway on http://127.0.0.1:3000
- *   CLUSTER_SYSTEM=fishdelivery npm run cluster   # fish delivery
+ *   npm run cluster                               # every system: gateway on http://127.0.0.1:3000
+ *   CLUSTER_SYSTEM=fishdelivery npm run cluster   # one system (any name in services/systems.ts)
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -12,6 +12,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { DEMO_ACCOUNTS } from "../services/identity/demo";
+import { servicesOf, type SystemManifest } from "../services/system";
+import { SYSTEMS } from "../services/systems";
 
 /** The project root, whether this runs compiled (dist/scripts) or from source (scripts). */
 const ROOT = path.basename(path.dirname(__dirname)) === "dist" ? path.resolve(__dirname, "..", "..") : path.resolve(__dirname, "..");
@@ -53,10 +55,17 @@ export function requireBinary(name: string): string {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** A process that will not come up: it exited while we waited for it. Not retried. */
+class ExitedError extends Error {}
+
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (await check().catch(() => false)) return;
+		const ok = await check().catch(err => {
+			if (err instanceof ExitedError) throw err;
+			return false;
+		});
+		if (ok) return;
 		await sleep(100);
 	}
 	throw new Error(`timed out waiting for ${what}`);
@@ -176,7 +185,10 @@ export class LocalCluster {
 		this.contexts.set(spec.name, { spec, proc, healthPort, logFile });
 		const url = isGateway ? `http://127.0.0.1:${this.gatewayPort}/ready` : `http://127.0.0.1:${healthPort}/ready`;
 		await waitFor(async () => {
-			if (proc.exitCode !== null) throw new Error(`${spec.name} exited with ${proc.exitCode}: ${this.logOf(spec.name).slice(-2000)}`);
+			if (proc.exitCode !== null || proc.signalCode !== null) {
+				const lastLines = this.logOf(spec.name).trimEnd().split("\n").slice(-20).join("\n");
+				throw new ExitedError(`${spec.name} exited with ${proc.exitCode ?? proc.signalCode} while starting; the last lines of its log (${logFile}):\n${lastLines}`);
+			}
 			return httpOk(url);
 		}, `${spec.name} to be ready`);
 	}
@@ -222,15 +234,35 @@ function stripInherited(env: NodeJS.ProcessEnv): Record<string, string> {
 	return out;
 }
 
-/** A system as Kubernetes runs it: one process per context (named after it), the identity context and the gateway. */
-function systemOf(system: string, contexts: string[]): ContextSpec[] {
-	return [...contexts.map(name => ({ name, services: `${system}/${name}` })), { name: "identity", services: "identity/identity" }, { name: "gateway", services: "gateway/api" }];
+/** The identity context and the gateway: every cluster has them. */
+export const PLATFORM: ContextSpec[] = [
+	{ name: "identity", services: "identity/identity" },
+	{ name: "gateway", services: "gateway/api" }
+];
+
+/**
+ * Systems as Kubernetes runs them (the chart reads the same list): one process per context, named after it
+ * (prefixed with its system when several systems share the cluster), then the identity context and the gateway.
+ * Contexts that answer a saga step start before their callers.
+ */
+export function clusterOf(systems: readonly SystemManifest[], prefix = systems.length > 1): ContextSpec[] {
+	const contexts = systems.flatMap(system => {
+		const owners = new Set(Object.values(system.saga.steps).map(step => step.owner));
+		const ordered = [...system.contexts].sort((a, b) => Number(owners.has(b)) - Number(owners.has(a)));
+		return ordered.map(context => ({ name: prefix ? `${system.name}-${context}` : context, services: servicesOf(system, context) }));
+	});
+	return [...contexts, ...PLATFORM];
 }
 
-export const FLOWER_DELIVERY: ContextSpec[] = systemOf("flowerdelivery", ["order", "payment", "store", "delivery", "mypage"]);
-export const FISH_DELIVERY: ContextSpec[] = systemOf("fishdelivery", ["order", "payment", "fishstore", "delivery", "mypage"]);
+/** One system's cluster (contexts named as in the system: "order", "payment", …). */
+export function systemCluster(name: string): ContextSpec[] {
+	const system = SYSTEMS.find(s => s.name === name);
+	if (!system) throw new Error(`CLUSTER_SYSTEM: expected "all" or one of ${SYSTEMS.map(s => s.name).join(", ")}, got "${name}"`);
+	return clusterOf([system], false);
+}
 
-const SYSTEMS: Record<string, ContextSpec[]> = { flowerdelivery: FLOWER_DELIVERY, fishdelivery: FISH_DELIVERY };
+export const FLOWER_DELIVERY: ContextSpec[] = systemCluster("flowerdelivery");
+export const FISH_DELIVERY: ContextSpec[] = systemCluster("fishdelivery");
 
 async function main(): Promise<void> {
 	const basePort = Number(process.env.CLUSTER_BASE_PORT || 4222);
@@ -244,16 +276,16 @@ async function main(): Promise<void> {
 	};
 	process.on("SIGINT", shutdown);
 	process.on("SIGTERM", shutdown);
-	const system = process.env.CLUSTER_SYSTEM || "flowerdelivery";
-	const specs = SYSTEMS[system];
-	if (!specs) throw new Error(`CLUSTER_SYSTEM: expected one of ${Object.keys(SYSTEMS).join(", ")}, got "${system}"`);
+	const system = process.env.CLUSTER_SYSTEM || "all";
+	const specs = system === "all" ? clusterOf(SYSTEMS) : systemCluster(system);
 	await cluster.startServers();
 	console.log(`nats-server -js on ${cluster.natsUrl}, redis-server on ${cluster.redisUrl}`);
 	for (const spec of specs) {
 		await cluster.start(spec);
-		console.log(`  ${spec.name.padEnd(10)} ready (${spec.services})`);
+		console.log(`  ${spec.name.padEnd(28)} ready (${spec.services})`);
 	}
-	console.log(`\n${system} cluster is up: ${cluster.baseUrl}/api/${system}  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
+	const apis = (system === "all" ? SYSTEMS.map(s => s.name) : [system]).map(name => `${cluster.baseUrl}/api/${name}`);
+	console.log(`\nThe cluster is up: ${apis.join(", ")}  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
 	console.log(`Get a token (docs/identity.md): curl -s -X POST ${cluster.baseUrl}/oauth/token -d grant_type=password -d username=LKJ -d password=lkj-demo-pw`);
 }
 

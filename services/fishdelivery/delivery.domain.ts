@@ -1,9 +1,11 @@
 /**
- * Delivery aggregate: the shop's own rider brings a taken order to the customer.
- * Started (automatically, when the shop took the order) → Completed (the rider);
- * Started → Canceled (the order was canceled: the rider is called back).
+ * Delivery aggregate: the shop's own rider brings a taken order to the customer. It owns the saga's pivot:
+ * the delivery starts by itself when the shop took the order (OrderTaken), and from then on the order can
+ * no longer be canceled. A cancel is asked of it (`acceptCancel`) and decided here, on this one aggregate,
+ * so a cancel and the start that cross are serialized: one of them is refused.
+ * Started → Completed (the rider); a cancel accepted before the start leaves it Canceled (never started).
  */
-import { cancelOrMark, StateMachine, type Decision, type Tracked } from "../shared/domain";
+import { earlier, illegalTransition, StateMachine, touch, type Decision, type Tracked } from "../../domain";
 import { detailsOf, fishEvent, type CancelReason, type FishOrderDetails, type OrderDetailsData } from "./events";
 
 export type DeliveryStatus = "Started" | "Completed" | "Canceled";
@@ -12,8 +14,14 @@ export interface Delivery extends Tracked<DeliveryStatus>, FishOrderDetails {
 	orderId: string;
 }
 
+/** What the order asks when its customer cancels. */
+export interface CancelRequest {
+	orderId: string;
+	customerName: string;
+}
+
 export const deliveryMachine = new StateMachine<DeliveryStatus>("Delivery", {
-	Started: ["Completed", "Canceled"],
+	Started: ["Completed"],
 	Completed: [],
 	Canceled: []
 });
@@ -22,30 +30,48 @@ function delivery(order: OrderDetailsData, status: DeliveryStatus, now: string):
 	return { id: order.orderId, orderId: order.orderId, ...detailsOf(order), status, createdAt: now, updatedAt: now };
 }
 
-/** Packing done (OrderTaken): the rider sets off. Once per order; never for an order canceled first. */
+/**
+ * Packing done (OrderTaken): the rider sets off — the pivot. Once per order; for an order whose cancel was
+ * accepted first, the canceled record only learns the order's details (it never starts).
+ */
 export function onOrderTaken(current: Delivery | null, order: OrderDetailsData, now: string): Decision<Delivery> | null {
-	if (current) return null;
-	return {
-		state: delivery(order, "Started", now),
-		events: [fishEvent("DeliveryStarted", { orderId: order.orderId, customerName: order.customerName, address: order.address })]
-	};
+	if (!current) {
+		return {
+			state: delivery(order, "Started", now),
+			events: [fishEvent("DeliveryStarted", { orderId: order.orderId, customerName: order.customerName, address: order.address })]
+		};
+	}
+	if (current.fishName !== "") return null; // started already
+	return { state: { ...touch(current, now, detailsOf(order)), createdAt: earlier(current.createdAt, now) }, events: [] };
 }
 
 export function complete(d: Delivery, now: string): Decision<Delivery> {
 	return {
-		state: { ...d, status: deliveryMachine.move(d.status, "Completed", "complete"), updatedAt: now },
+		state: touch(d, now, { status: deliveryMachine.move(d.status, "Completed", "complete") }),
 		events: [fishEvent("DeliveryCompleted", { orderId: d.orderId, customerName: d.customerName })]
 	};
 }
 
+function canceledRecord(orderId: string, customerName: string, now: string): Delivery {
+	return { id: orderId, orderId, customerName, fishName: "", qty: 0, telephone: "", address: "", status: "Canceled", createdAt: now, updatedAt: now };
+}
+
 /**
- * The order was canceled. The order refuses a cancel once it knows the delivery started; one that crossed
- * the start on the way still calls the rider back. Arriving before OrderTaken, it leaves a canceled marker.
- * An order whose payment failed was never established, so it was never taken: nothing to do.
+ * The order asks to be canceled (the synchronous step of its cancel): accepted until the delivery has
+ * started, and told (DeliveryCanceled), so the order cancels even if it crashes before writing the answer.
+ * Asked again, an accepted cancel is accepted again; once started it is refused with the status (409).
+ */
+export function acceptCancel(current: Delivery | null, req: CancelRequest, now: string): Decision<Delivery> | null {
+	if (current?.status === "Canceled") return null;
+	if (current) throw illegalTransition("Delivery", current.status, "cancel");
+	return { state: canceledRecord(req.orderId, req.customerName, now), events: [fishEvent("DeliveryCanceled", { orderId: req.orderId, customerName: req.customerName })] };
+}
+
+/**
+ * The order was canceled (its cancel accepted here first, or its payment failed: then it was never taken).
+ * Nothing is left to do but make sure a delivery never starts for it.
  */
 export function onOrderCanceled(current: Delivery | null, order: OrderDetailsData & { reason: CancelReason }, now: string): Decision<Delivery> | null {
-	if (order.reason === "payment-failed") return null;
-	return cancelOrMark(deliveryMachine, current, "Canceled", now, () => delivery(order, "Canceled", now), d => [
-		fishEvent("DeliveryCanceled", { orderId: d.orderId, customerName: d.customerName })
-	]);
+	if (order.reason === "payment-failed" || current) return null;
+	return { state: { ...canceledRecord(order.orderId, order.customerName, now), ...detailsOf(order) }, events: [] };
 }

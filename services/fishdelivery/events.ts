@@ -2,7 +2,7 @@
  * Fish delivery's published language: the seed's event names and what each one carries (always the
  * correlation key `orderId`). Channels are `fishdelivery.<EventType>`.
  */
-import type { EventDraft } from "../shared/domain";
+import { eventsOf } from "../../domain";
 
 /** What the customer ordered. `telephone` is a string kept exactly as sent ("01012341234", leading zero). */
 export type FishOrderDetails = {
@@ -25,6 +25,7 @@ export type FishEvents = {
 	OrderTaken: OrderDetailsData;
 	DeliveryStarted: { orderId: string; customerName: string; address: string };
 	DeliveryCompleted: { orderId: string; customerName: string };
+	/** The delivery will not happen: the order's cancel was accepted before it started. */
 	DeliveryCanceled: { orderId: string; customerName: string };
 	OrderCanceled: OrderDetailsData & { reason: CancelReason };
 };
@@ -32,9 +33,7 @@ export type FishEvents = {
 export type FishEvent = keyof FishEvents;
 
 /** A fact to publish, its payload checked against its name. */
-export function fishEvent<T extends FishEvent>(type: T, data: FishEvents[T]): EventDraft<T> {
-	return { type, data };
-}
+export const fishEvent = eventsOf<FishEvents>();
 
 export function detailsOf(d: FishOrderDetails): FishOrderDetails {
 	return { customerName: d.customerName, fishName: d.fishName, qty: d.qty, telephone: d.telephone, address: d.address };

@@ -3,7 +3,7 @@
  * Received (paid, reached the shop) → Taken (the owner takes it and prepares the dish: OrderTaken);
  * Received | Taken → Canceled (the order was canceled).
  */
-import { cancelOrMark, StateMachine, type Decision, type Tracked } from "../shared/domain";
+import { cancelOrMark, earlier, StateMachine, touch, type Decision, type Tracked } from "../../domain";
 import { detailsOf, fishEvent, type CancelReason, type FishOrderDetails, type OrderDetailsData } from "./events";
 
 export type FishOrderStatus = "Received" | "Taken" | "Canceled";
@@ -22,15 +22,20 @@ function fishOrder(order: OrderDetailsData, status: FishOrderStatus, now: string
 	return { id: order.orderId, orderId: order.orderId, ...detailsOf(order), status, createdAt: now, updatedAt: now };
 }
 
-/** Paid orders reach the shop (PayApproved). Known already, or canceled before it came: nothing to do. */
+/**
+ * Paid orders reach the shop (PayApproved), once. A cancel that overtook it left a canceled marker (with the
+ * order's details): nothing to do but keep the earliest time heard of.
+ */
 export function onPayApproved(current: FishOrder | null, order: OrderDetailsData, now: string): Decision<FishOrder> | null {
-	return current ? null : { state: fishOrder(order, "Received", now), events: [] };
+	if (!current) return { state: fishOrder(order, "Received", now), events: [] };
+	if (current.createdAt <= now) return null;
+	return { state: { ...current, createdAt: earlier(current.createdAt, now) }, events: [] };
 }
 
 /** The owner takes the order and prepares the dish; the shop's rider will deliver it. */
 export function take(o: FishOrder, now: string): Decision<FishOrder> {
 	return {
-		state: { ...o, status: fishOrderMachine.move(o.status, "Taken", "take"), updatedAt: now },
+		state: touch(o, now, { status: fishOrderMachine.move(o.status, "Taken", "take") }),
 		events: [fishEvent("OrderTaken", { orderId: o.orderId, ...detailsOf(o) })]
 	};
 }

@@ -2,9 +2,10 @@
  * fishdelivery.fishstore — the fish shop: paid orders reach it (PayApproved), the owner takes them and
  * prepares the dish (OrderTaken), canceled orders are dropped.
  */
-import type { AccessRule } from "../../mixins/access";
+import type { AccessRule } from "../../lib/access";
 import { commandAction } from "../../mixins/actions";
-import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { aggregateStore, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { policy } from "../../mixins/consume";
 import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
 import type { FishEvents } from "./events";
@@ -29,8 +30,8 @@ const service: ContextSchema<AggregateMethods<FishOrder>> = {
 	},
 
 	channels: {
-		"fishdelivery.PayApproved": policy<FishOrder, FishEvents["PayApproved"]>((cur, e) => onPayApproved(cur, e.data, e.occurredAt), { contract: ORDER_DETAILS_CONTRACT }),
-		"fishdelivery.OrderCanceled": policy<FishOrder, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt), { contract: CANCELED_ORDER_CONTRACT })
+		"fishdelivery.PayApproved": policy<FishOrder, FishEvents["PayApproved"]>((cur, e) => onPayApproved(cur, e.data, e.occurredAt), { key: "orderId", contract: ORDER_DETAILS_CONTRACT }),
+		"fishdelivery.OrderCanceled": policy<FishOrder, FishEvents["OrderCanceled"]>((cur, e) => onOrderCanceled(cur, e.data, e.occurredAt), { key: "orderId", contract: CANCELED_ORDER_CONTRACT })
 	}
 };
 

@@ -4,7 +4,7 @@
  */
 import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
-import { orderView } from "../../mixins/view.mixin";
+import { eventView } from "../../mixins/view.mixin";
 import { foldMyPage, MYPAGE_EVENTS, type MyPageRow } from "./mypage.view";
 import { ORDER_DETAILS_CONTRACT } from "./params";
 
@@ -12,8 +12,10 @@ const LIST: ListSpec = { filters: { status: "string", customerName: "string" }, 
 
 const service: ContextSchema = {
 	name: "fishdelivery.mypage",
-	mixins: [orderView<MyPageRow>({
+	mixins: [
+		eventView<MyPageRow>({
 			system: "fishdelivery",
+			key: "orderId",
 			events: MYPAGE_EVENTS,
 			// The order's details (its customer too) come with OrderPlaced; the other facts only move statuses.
 			contracts: { OrderPlaced: ORDER_DETAILS_CONTRACT },
@@ -23,7 +25,8 @@ const service: ContextSchema = {
 			// A customer's MyPage: their own orders only.
 			read: { roles: ["customer", "admin"], owner: "customerName" },
 			visible: row => row.placed
-		})]
+		})
+	]
 };
 
 export default service;

@@ -2,7 +2,7 @@
  * MyPage read model (the seed's CQRS view): one row per order, keyed by orderId, folded only from events,
  * filterable by `status`. Events arrive on separate channels, so in any order: statuses only move forward.
  */
-import { advance, type DomainEvent } from "../shared/domain";
+import { advance, later, type DomainEvent } from "../../domain";
 import type { FishEvent, FishOrderDetails } from "./events";
 import { ORDER_PROGRESS, type Order, type OrderStatus } from "./order.domain";
 
@@ -42,9 +42,9 @@ const CHANGES: Readonly<Record<FishEvent, (row: MyPageRow, data: Record<string, 
 export const MYPAGE_EVENTS = Object.keys(CHANGES) as FishEvent[];
 
 export function foldMyPage(row: MyPageRow | null, e: Pick<DomainEvent, "type" | "occurredAt" | "data">): MyPageRow {
-	const current: MyPageRow = row ?? { orderId: e.data.orderId, placed: false, updatedAt: e.occurredAt };
+	const current: MyPageRow = row ?? { orderId: String(e.data.orderId), placed: false, updatedAt: e.occurredAt };
 	const change = CHANGES[e.type as FishEvent];
 	const next: MyPageRow = change ? { ...current, ...change(current, e.data) } : { ...current };
-	if (e.occurredAt > next.updatedAt) next.updatedAt = e.occurredAt;
+	next.updatedAt = later(next.updatedAt, e.occurredAt);
 	return next;
 }

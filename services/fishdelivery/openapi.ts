@@ -1,9 +1,9 @@
 /**
  * What fish delivery's answers look like, once per context (the routes, params, security and errors of the
- * OpenAPI document are generated: mixins/openapi.ts). Each schema is checked against the domain's type.
+ * OpenAPI document are generated: lib/openapi.ts). Each schema is checked against the domain's type.
  */
-import { s, type Props, type Schema } from "../../mixins/openapi";
-import type { ApiDocs } from "../../mixins/openapi";
+import { s, type Props, type Schema } from "../../lib/openapi";
+import type { ApiDocs } from "../../lib/openapi";
 import type { Delivery, DeliveryStatus } from "./delivery.domain";
 import type { FishOrderDetails } from "./events";
 import type { FishOrder, FishOrderStatus } from "./fishstore.domain";

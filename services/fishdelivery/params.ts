@@ -3,7 +3,7 @@
  * the consumers of an event carrying the whole order need of it.
  */
 import type { ActionParams } from "moleculer";
-import type { DataContract } from "../../mixins/channels";
+import type { DataContract } from "../../lib/contracts";
 import type { CancelReason, FishEvents, OrderDetailsData } from "./events";
 
 export const ORDER_DETAILS_PARAMS = {
@@ -27,10 +27,10 @@ export const ORDER_DETAILS_CONTRACT = {
 	qty: "number|integer|positive",
 	telephone: "string|empty:false",
 	address: "string"
-} satisfies DataContract<OrderDetailsData>;
+} satisfies DataContract<OrderDetailsData, "orderId">;
 
 /** …and, for the consumers that tell the two kinds of cancellation apart, why it was canceled. */
 export const CANCELED_ORDER_CONTRACT = {
 	...ORDER_DETAILS_CONTRACT,
 	reason: { type: "enum", values: ["customer", "payment-failed"] satisfies CancelReason[] }
-} satisfies DataContract<FishEvents["OrderCanceled"]>;
+} satisfies DataContract<FishEvents["OrderCanceled"], "orderId">;

@@ -6,7 +6,7 @@
  * order gave up waiting for it) leaves a Voided marker, so a payment still on its way is refused: there is
  * never a payment without an order.
  */
-import { cancelOrMark, DomainError, StateMachine, type Decision, type Tracked } from "../shared/domain";
+import { cancelOrMark, DomainError, StateMachine, touch, type Decision, type Tracked } from "../../domain";
 import { detailsOf, fishEvent, type FishOrderDetails, type OrderDetailsData } from "./events";
 
 export type PaymentStatus = "Approved" | "Canceled" | "Voided";
@@ -41,12 +41,10 @@ export function approve(current: Payment | null, order: OrderDetailsData, now: s
  */
 export function onOrderPlaced(current: Payment | null, order: OrderDetailsData, now: string): Decision<Payment> | null {
 	if (current?.status !== "Approved") return null;
-	return { state: { ...current, updatedAt: now }, events: [fishEvent("PayApproved", { orderId: order.orderId, ...detailsOf(order) })] };
+	return { state: touch(current, now), events: [fishEvent("PayApproved", { orderId: order.orderId, ...detailsOf(order) })] };
 }
 
 /** The order was canceled (by the customer, or because its payment failed): the payment is canceled too. */
 export function onOrderCanceled(current: Payment | null, order: OrderDetailsData, now: string): Decision<Payment> | null {
-	return cancelOrMark(paymentMachine, current, "Canceled", now, () => payment(order, "Voided", now), p => [
-		fishEvent("PayCanceled", { orderId: p.orderId, customerName: p.customerName })
-	]);
+	return cancelOrMark(paymentMachine, current, "Canceled", now, () => payment(order, "Voided", now), p => [fishEvent("PayCanceled", { orderId: p.orderId, customerName: p.customerName })]);
 }

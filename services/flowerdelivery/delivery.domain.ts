@@ -1,8 +1,12 @@
 /**
- * Delivery aggregate: a rider's job for one decorated order.
- * Requested → Started → Completed; Requested | Started → Cancelled (the order was cancelled).
+ * Delivery aggregate: a rider's job for one decorated order. It owns the saga's pivot: once the rider has
+ * started, the order can no longer be cancelled. A cancel is asked of it (`acceptCancel`), and its answer is
+ * final: either the delivery is cancelled (and will never start) or the rider has started (the cancel is
+ * refused). Both are decided on this one aggregate, so a cancel and a start that cross are serialized.
+ * Requested → Started → Completed; Requested → Cancelled (the order's cancel, accepted).
  */
-import { StateMachine, type Decision } from "../shared/domain";
+import { earlier, illegalTransition, StateMachine, touch, type Decision } from "../../domain";
+import { flowerEvent, type FlowerEvents } from "./events";
 
 export type DeliveryStatus = "Requested" | "Started" | "Completed" | "Cancelled";
 
@@ -18,49 +22,68 @@ export interface Delivery {
 	updatedAt: string;
 }
 
-export interface DecorationCompletedData {
+export type DecorationCompletedData = FlowerEvents["DecorationCompleted"];
+
+export interface CancelRequest {
 	orderId: string;
-	storeName: string;
-	itemName: string;
-	qty: number;
 	userName: string;
+	storeName: string;
 }
 
 export const deliveryMachine = new StateMachine<DeliveryStatus>("Delivery", {
 	Requested: ["Started", "Cancelled"],
-	// The order context accepts a cancel until it has heard DeliveryStarted; a cancel it accepted while that
-	// event was on its way recalls the rider, so a refunded order is never delivered.
-	Started: ["Completed", "Cancelled"],
+	Started: ["Completed"],
 	Completed: [],
 	Cancelled: []
 });
 
+/**
+ * A decorated order asks for a rider. Once; for an order whose cancel was accepted first, the cancelled
+ * record only learns the order's details (it is never requested).
+ */
 export function onDecorationCompleted(current: Delivery | null, d: DecorationCompletedData, now: string): Decision<Delivery> | null {
-	if (current) return null; // already requested, or the order was cancelled first
-	const delivery: Delivery = { id: d.orderId, orderId: d.orderId, storeName: d.storeName, itemName: d.itemName, qty: d.qty, userName: d.userName, status: "Requested", createdAt: now, updatedAt: now };
-	return { state: delivery, events: [{ type: "DeliveryRequested", data: { orderId: d.orderId, storeName: d.storeName, userName: d.userName } }] };
+	const details = { storeName: d.storeName, itemName: d.itemName, qty: d.qty, userName: d.userName };
+	if (!current) {
+		const delivery: Delivery = { id: d.orderId, orderId: d.orderId, ...details, status: "Requested", createdAt: now, updatedAt: now };
+		return { state: delivery, events: [flowerEvent("DeliveryRequested", { orderId: d.orderId, storeName: d.storeName, userName: d.userName })] };
+	}
+	if (current.itemName !== "") return null; // requested already
+	return { state: { ...touch(current, now, details), createdAt: earlier(current.createdAt, now) }, events: [] };
 }
 
 function move(dl: Delivery, to: DeliveryStatus, command: string, now: string): Delivery {
-	return { ...dl, status: deliveryMachine.move(dl.status, to, command), updatedAt: now };
+	return touch(dl, now, { status: deliveryMachine.move(dl.status, to, command) });
 }
 
+/** The rider starts: the pivot. Refused (409) once the order's cancel was accepted. */
 export function start(dl: Delivery, now: string): Decision<Delivery> {
-	return { state: move(dl, "Started", "start", now), events: [{ type: "DeliveryStarted", data: { orderId: dl.orderId, userName: dl.userName } }] };
+	return { state: move(dl, "Started", "start", now), events: [flowerEvent("DeliveryStarted", { orderId: dl.orderId, userName: dl.userName })] };
 }
 
 export function complete(dl: Delivery, now: string): Decision<Delivery> {
-	return { state: move(dl, "Completed", "complete", now), events: [{ type: "DeliveryCompleted", data: { orderId: dl.orderId, userName: dl.userName } }] };
+	return { state: move(dl, "Completed", "complete", now), events: [flowerEvent("DeliveryCompleted", { orderId: dl.orderId, userName: dl.userName })] };
+}
+
+function cancelledRecord(req: CancelRequest, now: string): Delivery {
+	return { id: req.orderId, orderId: req.orderId, storeName: req.storeName, itemName: "", qty: 0, userName: req.userName, status: "Cancelled", createdAt: now, updatedAt: now };
 }
 
 /**
- * The order was cancelled: a waiting (or just started: the rider is recalled) delivery is cancelled; one not
- * requested yet never will be; a completed one stays completed.
+ * The order asks to be cancelled (the synchronous step of its cancel). Accepted until the rider starts —
+ * also before a delivery was even requested (a cancelled record then stops it from ever being requested) —
+ * and told (DeliveryCancelled), so the order cancels even if it crashes before writing the answer.
+ * Asked again, an accepted cancel is accepted again; after the start it is refused with the status (409).
  */
-export function onOrderCancelled(current: Delivery | null, d: { orderId: string; storeName: string; userName: string }, now: string): Decision<Delivery> | null {
-	if (!current) {
-		return { state: { id: d.orderId, orderId: d.orderId, storeName: d.storeName, itemName: "", qty: 0, userName: d.userName, status: "Cancelled", createdAt: now, updatedAt: now }, events: [] };
-	}
+export function acceptCancel(current: Delivery | null, req: CancelRequest, now: string): Decision<Delivery> | null {
+	if (current?.status === "Cancelled") return null;
+	if (current && !deliveryMachine.can(current.status, "Cancelled")) throw illegalTransition("Delivery", current.status, "cancel");
+	const cancelled = current ? touch(current, now, { status: "Cancelled" }) : cancelledRecord(req, now);
+	return { state: cancelled, events: [flowerEvent("DeliveryCancelled", { orderId: req.orderId, userName: req.userName })] };
+}
+
+/** The order was cancelled (after this context accepted it): nothing is left to do but make sure. */
+export function onOrderCancelled(current: Delivery | null, d: FlowerEvents["OrderCancelled"], now: string): Decision<Delivery> | null {
+	if (!current) return { state: cancelledRecord(d, now), events: [] };
 	if (!deliveryMachine.can(current.status, "Cancelled")) return null;
-	return { state: { ...current, status: "Cancelled", updatedAt: now }, events: [{ type: "DeliveryCancelled", data: { orderId: d.orderId, userName: current.userName } }] };
+	return { state: touch(current, now, { status: "Cancelled" }), events: [flowerEvent("DeliveryCancelled", { orderId: d.orderId, userName: current.userName })] };
 }

@@ -3,7 +3,7 @@
  */
 import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
-import { orderView } from "../../mixins/view.mixin";
+import { eventView } from "../../mixins/view.mixin";
 import { foldMyPage, MYPAGE_EVENTS, type MyPageRow } from "./mypage.view";
 
 const LIST: ListSpec = { filters: { userName: "string", orderStatus: "string", storeName: "string" }, sortable: ["updatedAt", "orderStatus"], defaultSort: "-updatedAt" };
@@ -11,8 +11,9 @@ const LIST: ListSpec = { filters: { userName: "string", orderStatus: "string", s
 const service: ContextSchema = {
 	name: "flowerdelivery.mypage",
 	mixins: [
-		orderView<MyPageRow>({
+		eventView<MyPageRow>({
 			system: "flowerdelivery",
+			key: "orderId",
 			events: MYPAGE_EVENTS,
 			// What MyPage shows beyond the statuses: the order as placed (its owner too), and the reasons.
 			contracts: {

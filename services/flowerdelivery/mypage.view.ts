@@ -2,8 +2,9 @@
  * MyPage read model: one row per order, folded only from events (no context's data is read).
  * Events arrive on separate channels, so in any order: each fold only moves a status forward.
  */
-import { advance } from "../shared/domain";
-import { ORDER_PROGRESS, type OrderStatus } from "./order.domain";
+import { advance, later } from "../../domain";
+import type { FlowerEvent } from "./events";
+import { DELIVERY_PROGRESS, ORDER_PROGRESS, type OrderStatus } from "./order.domain";
 
 export interface MyPageRow {
 	orderId: string;
@@ -25,10 +26,8 @@ export interface MyPageRow {
 export interface MyPageEvent {
 	type: string;
 	occurredAt: string;
-	data: { orderId: string } & Record<string, unknown>;
+	data: Readonly<Record<string, unknown>>;
 }
-
-const DELIVERY_PROGRESS = { Requested: 1, Started: 2, Completed: 3, Cancelled: 3 } as const;
 
 const orderStatus = (current: OrderStatus | undefined, next: OrderStatus): OrderStatus => advance(ORDER_PROGRESS, current, next);
 
@@ -37,8 +36,8 @@ const deliveryStatus = (current: MyPageRow["deliveryStatus"], next: NonNullable<
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
-/** The channels MyPage subscribes to. */
-export const MYPAGE_EVENTS = [
+/** The channels MyPage subscribes to: every status change of an order and its delivery. */
+export const MYPAGE_EVENTS: readonly FlowerEvent[] = [
 	"OrderPlaced",
 	"OrderCancelled",
 	"PaymentApproved",
@@ -50,10 +49,10 @@ export const MYPAGE_EVENTS = [
 	"DeliveryStarted",
 	"DeliveryCompleted",
 	"DeliveryCancelled"
-] as const;
+];
 
 export function foldMyPage(row: MyPageRow | null, e: MyPageEvent): MyPageRow {
-	const r: MyPageRow = row ? { ...row } : { orderId: e.data.orderId, placed: false, updatedAt: e.occurredAt };
+	const r: MyPageRow = row ? { ...row } : { orderId: String(e.data.orderId), placed: false, updatedAt: e.occurredAt };
 	const d = e.data;
 	r.userName = r.userName ?? str(d.userName);
 	switch (e.type) {
@@ -96,6 +95,6 @@ export function foldMyPage(row: MyPageRow | null, e: MyPageEvent): MyPageRow {
 			r.deliveryStatus = deliveryStatus(r.deliveryStatus, "Cancelled");
 			break;
 	}
-	if (e.occurredAt > r.updatedAt) r.updatedAt = e.occurredAt;
+	r.updatedAt = later(r.updatedAt, e.occurredAt);
 	return r;
 }

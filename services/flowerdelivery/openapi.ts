@@ -1,9 +1,9 @@
 /**
  * What flower delivery's answers look like, once per context (the routes, params, security and errors of
- * the OpenAPI document are generated: mixins/openapi.ts). Each schema is checked against the domain's type:
+ * the OpenAPI document are generated: lib/openapi.ts). Each schema is checked against the domain's type:
  * a field added to `Order` and not here does not compile, and the HTTP contract test validates real answers.
  */
-import { s, type ApiDocs } from "../../mixins/openapi";
+import { s, type ApiDocs } from "../../lib/openapi";
 import type { Delivery, DeliveryStatus } from "./delivery.domain";
 import type { MyPageRow } from "./mypage.view";
 import type { Order, OrderStatus } from "./order.domain";

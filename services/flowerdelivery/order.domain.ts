@@ -4,10 +4,16 @@
  * PaymentPending → Placed → Accepted → Decorated → Delivering → Delivered;
  * Placed | Accepted | Decorated → Cancelled (customer); Placed | Accepted → Rejected (store);
  * PaymentPending → PaymentFailed (declined, unavailable or timed out: never established).
+ *
+ * A cancel is decided by the delivery context, which owns the saga's pivot (the rider starting): the order
+ * asks it (`cancelRequest`), and cancels only once it accepted (`cancel`), or when its acceptance arrives as
+ * a fact (DeliveryCancelled) — so a refunded order is never delivered, whatever the interleaving.
  */
-import { DomainError, StateMachine, type Decision, type EventDraft } from "../shared/domain";
+import { advance, DomainError, illegalTransition, later, StateMachine, touch, type Decision, type PlacementOutcome } from "../../domain";
+import { flowerEvent, type FlowerEvents } from "./events";
 
 export type OrderStatus = "PaymentPending" | "PaymentFailed" | "Placed" | "Accepted" | "Decorated" | "Delivering" | "Delivered" | "Cancelled" | "Rejected";
+export type OrderDeliveryStatus = "Requested" | "Started" | "Completed" | "Cancelled";
 
 export interface OrderInput {
 	storeName: string;
@@ -22,7 +28,7 @@ export interface Order extends OrderInput {
 	amount: number;
 	status: OrderStatus;
 	paymentStatus?: "Approved" | "Refunded";
-	deliveryStatus?: "Requested" | "Started" | "Completed" | "Cancelled";
+	deliveryStatus?: OrderDeliveryStatus;
 	failureReason?: string;
 	rejectReason?: string;
 	createdAt: string;
@@ -54,14 +60,16 @@ export const ORDER_PROGRESS: Record<OrderStatus, number> = {
 	Rejected: 9
 };
 
-const CANCELLABLE: OrderStatus[] = ["Placed", "Accepted", "Decorated"];
+export const DELIVERY_PROGRESS: Record<OrderDeliveryStatus, number> = { Requested: 1, Started: 2, Completed: 3, Cancelled: 3 };
+const PAYMENT_PROGRESS = { Approved: 1, Refunded: 2 } as const;
 
-function touch(order: Order, now: string, patch: Partial<Order>): Order {
-	return { ...order, ...patch, updatedAt: now };
-}
+const CANCELLABLE: readonly OrderStatus[] = ["Placed", "Accepted", "Decorated"];
 
-function orderPlaced(o: Order): EventDraft {
-	return { type: "OrderPlaced", data: { orderId: o.id, storeName: o.storeName, itemName: o.itemName, qty: o.qty, itemPrice: o.itemPrice, userName: o.userName } };
+/** The failure reason of a declined payment (a final answer: replayed as 402). */
+export const DECLINED = "PAYMENT_DECLINED";
+
+function orderPlaced(o: Order) {
+	return flowerEvent("OrderPlaced", { orderId: o.id, storeName: o.storeName, itemName: o.itemName, qty: o.qty, itemPrice: o.itemPrice, userName: o.userName });
 }
 
 /** A new order waiting for its payment: nothing is published until payment succeeds. */
@@ -72,9 +80,15 @@ export function startPlacement(id: string, input: OrderInput, now: string): Deci
 	};
 }
 
-export function paymentSucceeded(order: Order, now: string): Decision<Order> {
-	const status = orderMachine.move(order.status, "Placed", "complete placement");
-	const placed = touch(order, now, { status, paymentStatus: "Approved" });
+/** What the pay step takes for this order. */
+export function payRequest(o: Order): { orderId: string; userName: string; amount: number } {
+	return { orderId: o.id, userName: o.userName, amount: o.amount };
+}
+
+/** Paid: the order is established (null when it is no longer waiting: closed meanwhile). */
+export function paymentSucceeded(order: Order, now: string): Decision<Order> | null {
+	if (order.status !== "PaymentPending") return null;
+	const placed = touch(order, now, { status: "Placed", paymentStatus: "Approved" });
 	return { state: placed, events: [orderPlaced(placed)] };
 }
 
@@ -83,51 +97,74 @@ export function paymentFailed(order: Order, reason: string, now: string): Decisi
 	if (order.status !== "PaymentPending") return null;
 	return {
 		state: touch(order, now, { status: "PaymentFailed", failureReason: reason }),
-		events: [{ type: "OrderPlacementFailed", data: { orderId: order.id, userName: order.userName, reason } }]
+		events: [flowerEvent("OrderPlacementFailed", { orderId: order.id, userName: order.userName, reason })]
 	};
 }
 
-export function cancel(order: Order, now: string): Decision<Order> {
-	if (!CANCELLABLE.includes(order.status)) throw new DomainError("IllegalTransition", `Order is ${order.status}: cannot cancel`, { status: order.status, command: "cancel" });
+/** What a placement came to, for a repeat of its request (same Idempotency-Key). */
+export function placementOutcome(order: Order): PlacementOutcome<DomainError> {
+	if (order.status === "PaymentPending") return "pending";
+	if (order.status !== "PaymentFailed") return "established";
+	if (order.failureReason === DECLINED) return new DomainError("Declined", "Payment declined", { orderId: order.id });
+	return "retry";
+}
+
+/** Refuses at once a cancel the order itself rules out (409 with its status). */
+export function checkCancel(order: Order): void {
+	if (!CANCELLABLE.includes(order.status)) throw illegalTransition("Order", order.status, "cancel");
+}
+
+/** What the delivery context (the pivot's owner) is asked. */
+export function cancelRequest(order: Order): { orderId: string; userName: string; storeName: string } {
+	return { orderId: order.id, userName: order.userName, storeName: order.storeName };
+}
+
+/** The delivery refused: the rider has started (or finished). The 409 names the order's real status. */
+export function cancelRefused(order: Order, refusal: { status: string }): DomainError {
+	const status: OrderStatus = refusal.status === "Completed" ? "Delivered" : refusal.status === "Started" ? "Delivering" : order.status;
+	return illegalTransition("Order", status, "cancel", { deliveryStatus: refusal.status });
+}
+
+/** The delivery accepted the cancel: the order is cancelled, its payment refunded and its store order dropped (OrderCancelled). */
+export function cancel(order: Order, now: string): Decision<Order> | null {
+	if (order.status === "Cancelled") return null; // the delivery's DeliveryCancelled got here first
+	checkCancel(order);
 	return {
-		state: touch(order, now, { status: "Cancelled" }),
-		events: [{ type: "OrderCancelled", data: { orderId: order.id, userName: order.userName, storeName: order.storeName } }]
+		state: touch(order, now, { status: "Cancelled", deliveryStatus: advance(DELIVERY_PROGRESS, order.deliveryStatus, "Cancelled") }),
+		events: [flowerEvent("OrderCancelled", { orderId: order.id, userName: order.userName, storeName: order.storeName })]
 	};
 }
 
-/** A fact from another context moves the order forward; late or duplicate facts change nothing. */
-export function progress(order: Order, to: OrderStatus, now: string, patch: Partial<Order> = {}): Decision<Order> | null {
-	if (ORDER_PROGRESS[to] <= ORDER_PROGRESS[order.status] || !orderMachine.can(order.status, to)) {
-		return Object.keys(patch).length ? { state: touch(order, now, patch), events: [] } : null;
-	}
-	return { state: touch(order, now, { ...patch, status: to }), events: [] };
-}
+export type OrderFact = keyof Pick<FlowerEvents, "OrderAccepted" | "DecorationCompleted" | "OrderRejected" | "DeliveryStarted" | "DeliveryCompleted" | "DeliveryCancelled" | "PaymentCancelled">;
 
-export type OrderFact =
-	| { type: "OrderAccepted" }
-	| { type: "DecorationCompleted" }
-	| { type: "OrderRejected"; reason: string }
-	| { type: "DeliveryStarted" }
-	| { type: "DeliveryCompleted" }
-	| { type: "DeliveryCancelled" }
-	| { type: "PaymentCancelled" };
+/** What the order learns from each fact: the status it moves towards and the fields it moves forward. */
+const LEARNS: Readonly<Record<OrderFact, { status?: OrderStatus; delivery?: OrderDeliveryStatus; payment?: "Refunded" }>> = {
+	OrderAccepted: { status: "Accepted" },
+	DecorationCompleted: { status: "Decorated" },
+	OrderRejected: { status: "Rejected" },
+	DeliveryStarted: { status: "Delivering", delivery: "Started" },
+	DeliveryCompleted: { status: "Delivered", delivery: "Completed" },
+	DeliveryCancelled: { delivery: "Cancelled" },
+	PaymentCancelled: { payment: "Refunded" }
+};
 
-/** How the order folds the facts it subscribes to. */
-export function onFact(order: Order, fact: OrderFact, now: string): Decision<Order> | null {
-	switch (fact.type) {
-		case "OrderAccepted":
-			return progress(order, "Accepted", now);
-		case "DecorationCompleted":
-			return progress(order, "Decorated", now);
-		case "OrderRejected":
-			return progress(order, "Rejected", now, { rejectReason: fact.reason });
-		case "DeliveryStarted":
-			return progress(order, "Delivering", now, { deliveryStatus: "Started" });
-		case "DeliveryCompleted":
-			return progress(order, "Delivered", now, { deliveryStatus: "Completed" });
-		case "DeliveryCancelled":
-			return { state: touch(order, now, { deliveryStatus: "Cancelled" }), events: [] };
-		case "PaymentCancelled":
-			return { state: touch(order, now, { paymentStatus: "Refunded" }), events: [] };
-	}
+export const ORDER_FACTS = Object.keys(LEARNS) as OrderFact[];
+
+/**
+ * Facts arrive on separate channels, in any order: each moves the order forward only — the status by rank,
+ * each field by its own progress, `updatedAt` to the latest fact — so any permutation folds to the same order.
+ * A DeliveryCancelled for an order still cancellable is the delivery's acceptance of a cancel whose answer
+ * this context did not get to write (it crashed): the order is cancelled now, with its compensations.
+ */
+export function onFact(order: Order, type: OrderFact, data: Readonly<Record<string, unknown>>, now: string): Decision<Order> | null {
+	if (order.status === "PaymentPending" || order.status === "PaymentFailed") return null; // never established: no facts about it
+	if (type === "DeliveryCancelled" && CANCELLABLE.includes(order.status)) return cancel(order, now);
+	const learns = LEARNS[type];
+	const patch: Partial<Order> = {};
+	if (learns.status && ORDER_PROGRESS[learns.status] > ORDER_PROGRESS[order.status] && orderMachine.can(order.status, learns.status)) patch.status = learns.status;
+	if (learns.delivery) patch.deliveryStatus = advance(DELIVERY_PROGRESS, order.deliveryStatus, learns.delivery);
+	if (learns.payment) patch.paymentStatus = advance(PAYMENT_PROGRESS, order.paymentStatus, learns.payment);
+	if (type === "OrderRejected" && order.rejectReason === undefined && typeof data.reason === "string") patch.rejectReason = data.reason;
+	const changed = Object.entries(patch).some(([k, v]) => order[k as keyof Order] !== v) || later(order.updatedAt, now) !== order.updatedAt;
+	return changed ? { state: touch(order, now, patch), events: [] } : null;
 }

@@ -1,17 +1,21 @@
 /**
- * flowerdelivery.order — the core context. Placing an order calls payment synchronously (timeout,
- * circuit breaker, bulkhead at payment); an order whose payment did not succeed is never established.
+ * flowerdelivery.order — the core context. Placing an order takes its payment synchronously (the saga's
+ * `pay` step); an order whose payment did not succeed is never established. A cancel is asked of the
+ * delivery context, which owns the pivot (the rider starting). The order follows the other contexts' facts
+ * so the customer can check it at any time.
  */
 import type { Context, Service } from "moleculer";
-import { requireParam, type AccessRule } from "../../mixins/access";
-import { commandAction } from "../../mixins/actions";
-import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
-import type { EventContract } from "../../mixins/channels";
-import type { ListSpec } from "../../mixins/listing";
-import { paidPlacement, type PlacementMethods } from "../../mixins/payment";
-import type { ContextSchema } from "../../mixins/schema";
 import type { ContextResponseMeta } from "moleculer-web";
-import { cancel, onFact, paymentFailed, paymentSucceeded, startPlacement, type Order, type OrderFact, type OrderInput } from "./order.domain";
+import { requireParam, type AccessRule } from "../../lib/access";
+import { aggregateStore, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { policy } from "../../mixins/consume";
+import { idParam, type ListSpec } from "../../mixins/listing";
+import type { ContextSchema } from "../../mixins/schema";
+import { cancelAtPivot, syncPlacement, type PlacementMethods } from "../../mixins/sync-step";
+import type { EventContract } from "../../lib/contracts";
+import * as rules from "./order.domain";
+import type { Order, OrderInput } from "./order.domain";
+import { cancelDelivery, pay } from "./saga";
 
 const LIST: ListSpec = { filters: { userName: "string", storeName: "string", status: "string" }, sortable: ["createdAt", "updatedAt", "status"], defaultSort: "-createdAt" };
 
@@ -21,27 +25,20 @@ const OWN_ORDERS: AccessRule = { roles: ["customer", "admin"], owner: "userName"
 type OrderMethods = AggregateMethods<Order> & PlacementMethods<Order, OrderInput>;
 type OrderService = Service & OrderMethods;
 
-/** Facts from other contexts the order folds, by event type. */
-const FACTS: Record<string, (data: Record<string, unknown>) => OrderFact> = {
-	OrderAccepted: () => ({ type: "OrderAccepted" }),
-	DecorationCompleted: () => ({ type: "DecorationCompleted" }),
-	OrderRejected: d => ({ type: "OrderRejected", reason: String(d.reason ?? "") }),
-	DeliveryStarted: () => ({ type: "DeliveryStarted" }),
-	DeliveryCompleted: () => ({ type: "DeliveryCompleted" }),
-	DeliveryCancelled: () => ({ type: "DeliveryCancelled" }),
-	PaymentCancelled: () => ({ type: "PaymentCancelled" })
-};
-
 /** What the order reads from a fact beyond its `orderId` (the facts not named: nothing more). */
-const NEEDS: Partial<Record<string, EventContract>> = { OrderRejected: { reason: "string" } };
+const NEEDS: Partial<Record<rules.OrderFact, EventContract>> = { OrderRejected: { reason: "string" } };
 
 const service: ContextSchema<OrderMethods> = {
 	name: "flowerdelivery.order",
 	mixins: [
 		aggregateStore<Order>({ system: "flowerdelivery", entity: "Order", list: LIST, read: OWN_ORDERS }),
-		paidPlacement<Order, OrderInput>({
-			system: "flowerdelivery",
-			rules: { start: startPlacement, payment: o => ({ orderId: o.id, userName: o.userName, amount: o.amount }), paid: paymentSucceeded, failed: paymentFailed }
+		syncPlacement({
+			step: pay,
+			pendingStatus: "PaymentPending",
+			what: "the order",
+			stepTitle: "Payment",
+			location: id => `/api/flowerdelivery/orders/${id}`,
+			rules: { start: rules.startPlacement, request: rules.payRequest, succeeded: (o, _payment, now) => rules.paymentSucceeded(o, now), failed: rules.paymentFailed, outcome: rules.placementOutcome }
 		})
 	],
 
@@ -59,17 +56,24 @@ const service: ContextSchema<OrderMethods> = {
 			},
 			handler(this: OrderService, ctx: Context<OrderInput, ContextResponseMeta>) {
 				const { storeName, itemName, qty, itemPrice } = ctx.params;
-				return this.placeOrder(ctx, { storeName, itemName, qty, itemPrice, userName: requireParam(ctx.params.userName, "userName") });
+				return this.place(ctx, { storeName, itemName, qty, itemPrice, userName: requireParam(ctx.params.userName, "userName") });
 			}
 		},
 
-		cancel: commandAction<Order>(cancel, {}, OWN_ORDERS)
+		/** The customer cancels: the delivery (the pivot's owner) accepts or refuses, the refund follows its acceptance. */
+		cancel: {
+			auth: OWN_ORDERS,
+			params: idParam,
+			handler(this: OrderService, ctx: Context<{ id: string }>) {
+				return cancelAtPivot(this, ctx, ctx.params.id, cancelDelivery, { check: rules.checkCancel, request: rules.cancelRequest, refused: rules.cancelRefused, cancel: rules.cancel });
+			}
+		}
 	},
 
 	channels: Object.fromEntries(
-		Object.entries(FACTS).map(([type, toFact]) => [
+		rules.ORDER_FACTS.map(type => [
 			`flowerdelivery.${type}`,
-			policy<Order>((cur, e) => cur && onFact(cur, toFact(e.data), e.occurredAt), { contract: NEEDS[type] })
+			policy<Order>((cur, e) => cur && rules.onFact(cur, type, e.data, e.occurredAt), { key: "orderId", contract: NEEDS[type] })
 		])
 	)
 };

@@ -2,7 +2,8 @@
  * Payment aggregate: one payment per order (keyed by orderId), so a retried `pay` never charges twice.
  * A payment is refunded when its order is cancelled (customer), rejected or never established (forced).
  */
-import { DomainError, type Decision } from "../shared/domain";
+import { DomainError, touch, type Decision } from "../../domain";
+import { flowerEvent, type RefundReason } from "./events";
 
 /** Voided: the order gave up before any charge; a later `pay` for it is refused (no charge is ever made). */
 export type PaymentStatus = "Approved" | "Cancelled" | "Voided";
@@ -13,7 +14,7 @@ export interface Payment {
 	userName: string;
 	amount: number;
 	status: PaymentStatus;
-	cancelReason?: "customer" | "forced";
+	cancelReason?: RefundReason;
 	createdAt: string;
 	updatedAt: string;
 }
@@ -40,13 +41,13 @@ export function pay(current: Payment | null, req: PayRequest, policy: PaymentPol
 	if (req.amount <= 0) throw new DomainError("Declined", "Payment declined: the amount must be positive", { amount: req.amount });
 	if (policy.declineAbove > 0 && req.amount > policy.declineAbove) throw new DomainError("Declined", `Payment declined: the amount is above the limit of ${policy.declineAbove}`, { amount: req.amount, limit: policy.declineAbove });
 	const payment: Payment = { id: req.orderId, orderId: req.orderId, userName: req.userName, amount: req.amount, status: "Approved", createdAt: now, updatedAt: now };
-	return { state: payment, events: [{ type: "PaymentApproved", data: { orderId: req.orderId, userName: req.userName, amount: req.amount } }] };
+	return { state: payment, events: [flowerEvent("PaymentApproved", { orderId: req.orderId, userName: req.userName, amount: req.amount })] };
 }
 
-function refund(p: Payment, reason: "customer" | "forced", now: string): Decision<Payment> {
+function refund(p: Payment, reason: RefundReason, now: string): Decision<Payment> {
 	return {
-		state: { ...p, status: "Cancelled", cancelReason: reason, updatedAt: now },
-		events: [{ type: "PaymentCancelled", data: { orderId: p.orderId, userName: p.userName, amount: p.amount, reason } }]
+		state: touch(p, now, { status: "Cancelled", cancelReason: reason }),
+		events: [flowerEvent("PaymentCancelled", { orderId: p.orderId, userName: p.userName, amount: p.amount, reason })]
 	};
 }
 

@@ -1,13 +1,17 @@
 /**
- * flowerdelivery.payment — charges an order once (idempotent per orderId) and refunds it when the order is
- * cancelled, rejected or never established. Declines and latency are simulated from configuration.
+ * flowerdelivery.payment — charges an order once (idempotent per orderId: the saga's `pay` step) and refunds
+ * it when the order is cancelled, rejected or never established. Declines and latency are simulated from
+ * configuration.
  */
+import type { Context, Service } from "moleculer";
 import { config } from "../../config";
-import type { AccessRule } from "../../mixins/access";
-import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import type { AccessRule } from "../../lib/access";
+import { aggregateStore, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { policy } from "../../mixins/consume";
 import type { ListSpec } from "../../mixins/listing";
-import { payAction } from "../../mixins/payment";
 import type { ContextSchema } from "../../mixins/schema";
+import { simulatedLatency, syncStep } from "../../mixins/sync-step";
+import type { FlowerEvents } from "./events";
 import { onOrderCancelled, onOrderPlacementFailed, onOrderRejected, pay, type PayRequest, type Payment } from "./payment.domain";
 
 const LIST: ListSpec = { filters: { orderId: "string", userName: "string", status: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
@@ -15,22 +19,29 @@ const LIST: ListSpec = { filters: { orderId: "string", userName: "string", statu
 /** A customer reads the payments of their own orders. */
 const OWN_PAYMENTS: AccessRule = { roles: ["customer", "admin"], owner: "userName" };
 
+type PaymentService = Service & AggregateMethods<Payment>;
+
 const service: ContextSchema<AggregateMethods<Payment>> = {
 	name: "flowerdelivery.payment",
 	mixins: [aggregateStore<Payment>({ system: "flowerdelivery", entity: "Payment", list: LIST, read: OWN_PAYMENTS })],
 
 	actions: {
-		pay: payAction<Payment, PayRequest>(
+		pay: syncStep<PaymentService, PayRequest>(
 			{ orderId: { type: "string", min: 1, max: 100 }, userName: { type: "string", min: 1, max: 100 }, amount: { type: "number", convert: true } },
-			(cur, req, now) => pay(cur, req, { declineAbove: config.payment.declineAbove }, now)
+			async function (this: PaymentService, ctx: Context<PayRequest>) {
+				const payment = await this.commit(ctx.params.orderId, cur => pay(cur, ctx.params, { declineAbove: config.payment.declineAbove }, new Date().toISOString()), { ctx });
+				await simulatedLatency(config.payment.latencyMs);
+				return payment;
+			}
 		)
 	},
 
 	channels: {
-		"flowerdelivery.OrderCancelled": policy<Payment>((cur, e) => onOrderCancelled(cur, e.occurredAt)),
-		"flowerdelivery.OrderRejected": policy<Payment>((cur, e) => onOrderRejected(cur, e.occurredAt)),
-		"flowerdelivery.OrderPlacementFailed": policy<Payment, { userName: string }>((cur, e) => onOrderPlacementFailed(cur, e.data.orderId, e.data.userName, e.occurredAt), {
-			contract: { userName: "string|empty:false" }
+		"flowerdelivery.OrderCancelled": policy<Payment>((cur, e) => onOrderCancelled(cur, e.occurredAt), { key: "orderId" }),
+		"flowerdelivery.OrderRejected": policy<Payment>((cur, e) => onOrderRejected(cur, e.occurredAt), { key: "orderId" }),
+		"flowerdelivery.OrderPlacementFailed": policy<Payment, FlowerEvents["OrderPlacementFailed"]>((cur, e) => onOrderPlacementFailed(cur, e.data.orderId, e.data.userName, e.occurredAt), {
+			key: "orderId",
+			contract: { userName: "string|empty:false", reason: "string" }
 		})
 	}
 };

@@ -1,12 +1,14 @@
 /**
  * flowerdelivery.store (the seed's "ordermanagement") — the shop owner accepts, rejects and decorates.
  */
-import type { AccessRule } from "../../mixins/access";
+import type { AccessRule } from "../../lib/access";
 import { commandAction } from "../../mixins/actions";
-import { aggregateStore, policy, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { aggregateStore, type AggregateMethods } from "../../mixins/aggregate.mixin";
+import { policy } from "../../mixins/consume";
 import type { ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
-import { accept, decorate, onOrderCancelled, onOrderPlaced, reject, type OrderPlacedData, type StoreOrder } from "./store.domain";
+import type { FlowerEvents } from "./events";
+import { accept, decorate, onOrderCancelled, onOrderPlaced, reject, type StoreOrder } from "./store.domain";
 
 const LIST: ListSpec = { filters: { storeName: "string", status: "string", userName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
@@ -24,10 +26,12 @@ const service: ContextSchema<AggregateMethods<StoreOrder>> = {
 	},
 
 	channels: {
-		"flowerdelivery.OrderPlaced": policy<StoreOrder, OrderPlacedData>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt), {
-			contract: { storeName: "string|empty:false", itemName: "string", qty: "number|integer|positive", userName: "string|empty:false" }
+		"flowerdelivery.OrderPlaced": policy<StoreOrder, FlowerEvents["OrderPlaced"]>((cur, e) => onOrderPlaced(cur, e.data, e.occurredAt), {
+			key: "orderId",
+			contract: { storeName: "string|empty:false", itemName: "string", qty: "number|integer|positive", itemPrice: "number", userName: "string|empty:false" }
 		}),
-		"flowerdelivery.OrderCancelled": policy<StoreOrder, { storeName: string; userName: string }>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt), {
+		"flowerdelivery.OrderCancelled": policy<StoreOrder, FlowerEvents["OrderCancelled"]>((cur, e) => onOrderCancelled(cur, e.data, e.occurredAt), {
+			key: "orderId",
 			contract: { storeName: "string|empty:false", userName: "string|empty:false" }
 		})
 	}

@@ -9,17 +9,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { config } from "../../config";
-import { liveness, readiness } from "../../config/health";
-import { prometheusText, requestFields } from "../../config/observability";
-import { documented } from "../../mixins/openapi";
+import { liveness, readiness } from "../../middlewares/health";
+import { prometheusText, requestFields } from "../../middlewares/observability";
+import { invalidField } from "../../lib/errors";
+import { documented } from "../../lib/openapi";
+import { IDEMPOTENCY_HEADER, keyProblem } from "../../mixins/idempotency";
 import type { ContextSchema } from "../../mixins/schema";
+import { identityDocs } from "../identity/openapi";
+import { aliasesOf, type SystemManifest } from "../system";
+import { SYSTEMS } from "../systems";
 import { gatewayAuth, rateLimit, retryAfterOf } from "./auth";
 import { docsRoute } from "./docs";
-import { flowerDeliveryRoutes } from "../flowerdelivery/routes";
-import { flowerDeliveryDocs } from "../flowerdelivery/openapi";
-import { fishDeliveryRoutes } from "../fishdelivery/routes";
-import { fishDeliveryDocs } from "../fishdelivery/openapi";
-import { identityDocs } from "../identity/openapi";
 
 interface ErrorBody {
 	name: string;
@@ -29,13 +29,25 @@ interface ErrorBody {
 	data?: unknown;
 }
 
-/** Errors that mean "a dependency is overloaded or down": answered 503 with Retry-After. */
-const UNAVAILABLE = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "REQUEST_TIMEOUT", "QUEUE_FULL", "CIRCUIT_BREAKER_OPEN", "SERVICE_UNAVAILABLE"]);
+/** Errors that mean "a dependency is overloaded or down, and nothing was done": answered 503 with Retry-After. */
+const UNAVAILABLE = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "QUEUE_FULL", "CIRCUIT_BREAKER_OPEN", "SERVICE_UNAVAILABLE"]);
+/** Errors after which a command may or may not have taken effect: its context timed out or went away mid-call. */
+const UNKNOWN_OUTCOME = new Set(["REQUEST_TIMEOUT", "REQUEST_REJECTED", "OUTCOME_UNKNOWN"]);
 
-export function toErrorResponse(err: unknown, retryAfter: number): { status: number; body: ErrorBody; retryAfter?: number } {
+/**
+ * The answer of a failed request. `reads`: the request changes nothing (GET), so a timeout is a plain 503
+ * (try again); for a command it is a 504 with `data.outcome: "unknown"` — it may have committed, and a retry
+ * with the same Idempotency-Key answers what happened.
+ */
+export function toErrorResponse(err: unknown, retryAfter: number, reads = false): { status: number; body: ErrorBody; retryAfter?: number } {
 	if (err instanceof Errors.MoleculerError) {
 		const type = err.type;
-		if (UNAVAILABLE.has(type) || err.code === 503) {
+		if (!reads && UNKNOWN_OUTCOME.has(type)) {
+			const cause = type === "OUTCOME_UNKNOWN" && typeof err.data === "object" && err.data !== null && "cause" in err.data ? err.data.cause : type;
+			const message = type === "OUTCOME_UNKNOWN" ? err.message : "The request timed out or its service went away: it may or may not have been done; retry with the same Idempotency-Key to learn which";
+			return { status: 504, body: { name: "OutcomeUnknownError", message, code: 504, type: "OUTCOME_UNKNOWN", data: { outcome: "unknown", cause } } };
+		}
+		if (UNAVAILABLE.has(type) || UNKNOWN_OUTCOME.has(type) || err.code === 503) {
 			const data = typeof err.data === "object" && err.data !== null && "retryAfter" in err.data ? err.data : { retryAfter, cause: type };
 			const seconds = typeof data.retryAfter === "number" ? data.retryAfter : retryAfter;
 			return { status: 503, retryAfter: seconds, body: { name: "ServiceUnavailableError", message: err.code === 503 ? err.message : "A dependency is overloaded or down: please try again shortly", code: 503, type: "SERVICE_UNAVAILABLE", data } };
@@ -63,6 +75,36 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 	}
 	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
 	res.end(JSON.stringify(body));
+}
+
+const BODY_PARSERS = { json: { strict: true, limit: "64kb", reviver: refuseProtoKeys }, urlencoded: { extended: false, limit: "64kb" } };
+
+interface GatewayMeta {
+	idempotencyKey?: string;
+}
+
+/**
+ * The routes of one system under `/api/<name>` (its manifest's routes): bearer token, rate limit, and the
+ * `Idempotency-Key` of a creating POST handed to the action (mixins/idempotency.ts).
+ */
+function systemRoute(system: SystemManifest) {
+	return {
+		path: `/api/${system.name}`,
+		authentication: true,
+		rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
+		mappingPolicy: "restrict" as const,
+		aliases: aliasesOf(system),
+		bodyParsers: BODY_PARSERS,
+		mergeParams: true,
+		onBeforeCall(ctx: Context<unknown, GatewayMeta>, route: unknown, req: IncomingMessage) {
+			const key = req.headers[IDEMPOTENCY_HEADER];
+			if (key === undefined) return;
+			const value = Array.isArray(key) ? key.join(",") : key;
+			const problem = keyProblem(value);
+			if (problem) throw invalidField("Idempotency-Key", `The Idempotency-Key header ${problem}`, value.slice(0, 300));
+			ctx.meta.idempotencyKey = value;
+		}
+	};
 }
 
 const service: ContextSchema<object, ApiSettingsSchema> = {
@@ -108,7 +150,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				}
 			},
 			// The API's OpenAPI document and its docs page, open to anyone (services/gateway/docs.ts).
-			docsRoute({ base: "/api", docs: [identityDocs, flowerDeliveryDocs, fishDeliveryDocs] }),
+			docsRoute({ base: "/api", docs: [identityDocs, ...SYSTEMS.map(system => system.docs)], systems: SYSTEMS }),
 			{
 				// OAuth2 token endpoint (form or JSON; HTTP Basic for machine clients), rate limited per address.
 				path: "/oauth",
@@ -125,27 +167,10 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				mappingPolicy: "restrict",
 				aliases: { "GET /jwks.json": "identity.jwks" }
 			},
-			{
-				path: "/api/flowerdelivery",
-				authentication: true,
-				rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
-				mappingPolicy: "restrict",
-				aliases: flowerDeliveryRoutes,
-				bodyParsers: { json: { strict: true, limit: "64kb", reviver: refuseProtoKeys }, urlencoded: { extended: false, limit: "64kb" } },
-				mergeParams: true
-			},
-			{
-				path: "/api/fishdelivery",
-				authentication: true,
-				rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
-				mappingPolicy: "restrict",
-				aliases: fishDeliveryRoutes,
-				bodyParsers: { json: { strict: true, limit: "64kb", reviver: refuseProtoKeys }, urlencoded: { extended: false, limit: "64kb" } },
-				mergeParams: true
-			}
+			...SYSTEMS.map(systemRoute)
 		],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: Error) {
-			const { status, body, retryAfter } = toErrorResponse(err, config.resilience.retryAfterSeconds);
+			const { status, body, retryAfter } = toErrorResponse(err, config.resilience.retryAfterSeconds, req.method === "GET" || req.method === "HEAD");
 			if (status >= 500 && status !== 503) this.logger.error("Request failed", req.method, req.url, err, requestFields((req as IncomingMessage & { $ctx?: Context }).$ctx));
 			const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
 			if (status === 429) {

@@ -4,7 +4,7 @@
  * gateway replicas agree and none holds a secret); and the per-client rate limits of the routes.
  *
  * Authorization (roles, ownership) is not decided here: the access middleware does it where each action
- * runs (mixins/access.ts). The gateway only says who is calling (`ctx.meta.user`).
+ * runs (lib/access.ts, middlewares/access.ts). The gateway only says who is calling (`ctx.meta.user`).
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -12,11 +12,11 @@ import Redis from "ioredis";
 import type { Context, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import type { JSONWebKeySet } from "jose";
 import type { AppConfig, RateLimitSettings } from "../../config";
-import { redisOptions } from "../../config/redis";
-import { unauthorized } from "../../mixins/access";
+import { redisOptions } from "../../lib/redis";
+import { unauthorized } from "../../lib/access";
 import { defineMixin } from "../../mixins/schema";
-import type { Principal } from "../shared/identity";
-import { TokenError, TokenVerifier } from "../identity/tokens";
+import type { Principal } from "../../domain";
+import { TokenError, TokenVerifier } from "../../lib/tokens";
 
 /**
  * Tokens this process verified lately (by their SHA-256, not the tokens themselves), and whose they are:

@@ -1,6 +1,6 @@
 /**
  * The API's documentation at the gateway, open to anyone (no token): `GET /api/openapi.json` (generated on
- * each request from the gateway's routes and the registry's actions: mixins/openapi.ts) and `GET /api/docs`
+ * each request from the gateway's routes and the registry's actions: lib/openapi.ts) and `GET /api/docs`
  * (Swagger UI). The page's assets come from the `swagger-ui-dist` package in node_modules: nothing is
  * fetched from the internet (its Content-Security-Policy allows this origin only, and the online spec
  * validator badge is off).
@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
 import type { Service } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import { buildOpenApi, documented, type ActionLike, type ApiDocs, type RouteLike } from "../../mixins/openapi";
+import { buildOpenApi, documented, type ActionLike, type ApiDocs, type RouteLike } from "../../lib/openapi";
+import type { SystemManifest } from "../system";
 
 const UI_DIR = dirname(require.resolve("swagger-ui-dist/package.json"));
 
@@ -23,15 +24,22 @@ const ASSETS: Record<string, string> = {
 };
 
 const TITLE = "Event-driven systems on Moleculer: HTTP API";
-const DESCRIPTION = [
-	"Every system under `/api/<system>` (flower delivery, fish delivery) needs a bearer token from `POST /oauth/token` (docs/identity.md); each action checks the caller's roles and rows.",
+const description = (systems: readonly SystemManifest[]) => [
+	`Every system under \`/api/<system>\` (${systems.map(s => s.title.toLowerCase()).join(", ")}) needs a bearer token from \`POST /oauth/token\` (docs/identity.md); each action checks the caller's roles and rows.`,
 	"JSON in and out. Lists take `?page=&pageSize=&sort=` and plain-equality filters on named fields, and answer `{ rows, total, page, pageSize, totalPages }`.",
-	"Errors answer `{ name, message, code, type, data }` with the status (400/422 bad input, 401 no or invalid token, 403 not yours or wrong role, 404, 409 illegal transition with the current status, 402 payment declined, 429 and 503 with `Retry-After`). Every answer carries `X-Request-ID`."
+	"Errors answer `{ name, message, code, type, data }` with the status (400/422 bad input, 401 no or invalid token, 403 not yours or wrong role, 404, 409 illegal transition with the current status, 402 payment declined, 429 and 503 with `Retry-After` — nothing was done, try again —, 504 with `data.outcome: \"unknown\"` — a command that may have been done: retry with the same `Idempotency-Key`). Every creating `POST` takes an `Idempotency-Key` header (up to 255 characters, per caller): the same request again answers the first result, another request with the key a 422. Every answer carries `X-Request-ID`."
 ].join("\n\n");
-const TAGS = [
+
+/** A system's saga as a table (its manifest's): every event, who tells it, who listens, what it undoes. */
+export function sagaTable(system: SystemManifest): string {
+	const rows = Object.entries(system.saga.events).map(([type, e]) => `| \`${type}\` | ${e.producer} | ${e.consumers.join(", ")} | ${e.compensates ? `undoes \`${e.compensates}\`` : ""} |`);
+	const pivots = system.saga.pivots.map(p => `Pivot: ${p.description} (owned by ${p.owner}; a cancel before it is asked of ${p.owner}).`);
+	return ["| event | producer | consumers | |", "|---|---|---|---|", ...rows, "", ...pivots].join("\n");
+}
+
+const tags = (systems: readonly SystemManifest[]) => [
 	{ name: "identity", description: "OAuth2 tokens and the keys that verify them (docs/identity.md)." },
-	{ name: "flowerdelivery", description: "Flower delivery: order (paid at once), store, delivery, MyPage." },
-	{ name: "fishdelivery", description: "Fish delivery: order (paid at once), fish shop, delivery, MyPage (docs/fishdelivery.md)." },
+	...systems.map(system => ({ name: system.name, description: `${system.description}\n\n${sagaTable(system)}` })),
 	{ name: "operations", description: "Probes and metrics." },
 	{ name: "docs", description: "This document and its page." }
 ];
@@ -43,6 +51,8 @@ export interface DocsOptions {
 	base: string;
 	/** What each system declares about its resources (services/<system>/openapi.ts). */
 	docs: readonly ApiDocs[];
+	/** The systems (their titles and sagas describe them). */
+	systems: readonly SystemManifest[];
 	title?: string;
 	description?: string;
 	tags?: readonly { name: string; description?: string }[];
@@ -61,7 +71,7 @@ export function registryActions(svc: Service): Map<string, ActionLike> {
 
 /** The document the gateway `svc` serves now. */
 export function openApiOf(svc: Gateway, opts: DocsOptions): Record<string, unknown> {
-	return buildOpenApi({ routes: (svc.settings.routes ?? []) as RouteLike[], actions: registryActions(svc), docs: opts.docs, title: opts.title ?? TITLE, description: opts.description ?? DESCRIPTION, tags: opts.tags ?? TAGS });
+	return buildOpenApi({ routes: (svc.settings.routes ?? []) as RouteLike[], actions: registryActions(svc), docs: opts.docs, title: opts.title ?? TITLE, description: opts.description ?? description(opts.systems), tags: opts.tags ?? tags(opts.systems) });
 }
 
 function page(opts: DocsOptions): string {

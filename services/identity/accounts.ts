@@ -5,7 +5,7 @@
  * which names exist. Plain TypeScript over node:crypto.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import { isRole, type Principal, type Role } from "../shared/identity";
+import { isRole, ROLES, type Principal, type Role } from "../../domain";
 
 /** An account as configuration gives it (IDENTITY_ACCOUNTS, or the embedded demo accounts). */
 export interface AccountSeed {
@@ -79,7 +79,7 @@ export function seedProblem(seed: unknown): string | null {
 	if (s.secret === undefined && s.secretHash === undefined) return `${s.name}: a secret or a secretHash is required`;
 	if (s.secret !== undefined && (typeof s.secret !== "string" || s.secret.length < 6)) return `${s.name}: secret must be a string of at least 6 characters`;
 	if (s.secretHash !== undefined && (typeof s.secretHash !== "string" || !parseHash(s.secretHash))) return `${s.name}: secretHash must be "scrypt$N$r$p$salt$hash"`;
-	if (!Array.isArray(s.roles) || s.roles.length === 0 || !s.roles.every(isRole)) return `${s.name}: roles must be a non-empty list of customer, store, rider, admin`;
+	if (!Array.isArray(s.roles) || s.roles.length === 0 || !s.roles.every(isRole)) return `${s.name}: roles must be a non-empty list of ${ROLES.join(", ")}`;
 	if (s.store !== undefined && (typeof s.store !== "string" || s.store === "")) return `${s.name}: store must be a store name`;
 	return null;
 }

@@ -9,7 +9,7 @@
 import { Errors, type Context } from "moleculer";
 import type { ContextResponseMeta } from "moleculer-web";
 import { config, ConfigError } from "../../config";
-import { toSeeds } from "../../config/identity";
+import { parseAccounts, toSeeds } from "./accounts-config";
 import type { ContextSchema } from "../../mixins/schema";
 import { AccountBook } from "./accounts";
 import { DEMO_ACCOUNTS } from "./demo";
@@ -41,7 +41,12 @@ async function loadKeys(): Promise<KeyRing> {
 }
 
 async function loadAccounts(): Promise<AccountBook> {
-	const seeds = config.identity.accounts;
+	let seeds;
+	try {
+		seeds = parseAccounts(config.identity.accounts);
+	} catch (err) {
+		throw new ConfigError("IDENTITY_ACCOUNTS", (err as Error).message);
+	}
 	if (seeds === undefined && config.transporter) throw new ConfigError("IDENTITY_ACCOUNTS", "is required in a cluster (the demo accounts are for the embedded default only); see docs/identity.md");
 	return AccountBook.seed(seeds ?? toSeeds(DEMO_ACCOUNTS));
 }

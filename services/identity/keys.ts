@@ -9,7 +9,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 
-export const ALGORITHM = "RS256";
+import { ALGORITHM } from "../../lib/tokens";
+
 const MIN_MODULUS_BITS = 2048;
 
 export interface RingKey {

@@ -3,7 +3,7 @@
  * `password` (a person: username and password) and `client_credentials` (a machine client, authenticated with
  * HTTP Basic `client_id:client_secret` as the seed did, or with both in the body). Plain TypeScript.
  */
-import type { Principal } from "../shared/identity";
+import type { Principal } from "../../domain";
 import type { AccountBook } from "./accounts";
 
 export type OAuthErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unsupported_grant_type";

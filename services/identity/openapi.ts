@@ -1,7 +1,7 @@
 /**
- * What the identity endpoints answer (their routes and params are generated: mixins/openapi.ts).
+ * What the identity endpoints answer (their routes and params are generated: lib/openapi.ts).
  */
-import { s, type ApiDocs } from "../../mixins/openapi";
+import { s, type ApiDocs } from "../../lib/openapi";
 import type { TokenResponse } from "./tokens";
 
 const token = s.object<TokenResponse>({

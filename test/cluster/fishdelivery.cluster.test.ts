@@ -1,13 +1,14 @@
 /**
  * Fish delivery as Kubernetes runs it: real `nats-server -js` and `redis-server`, one process per context
  * (compiled code: `npm run build` first). Checked over HTTP through the gateway, in the consumers' debug
- * logs (`handled <Type> <eventId> for order <orderId>`) and in the event streams JetStream keeps.
+ * logs (the `handled` and `key` fields of their JSON lines) and in the event streams JetStream keeps.
  */
 import { connect, type NatsConnection } from "nats";
 import type { MyPageRow } from "../../services/fishdelivery/mypage.view";
 import { FISH_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/cluster";
 import { actors, type Actors } from "../support/auth";
 import { client, eventually, type Client } from "../support/http";
+import { handledKeys } from "../support/logs";
 
 const API = "/api/fishdelivery";
 const ENV = { OUTBOX_SWEEP_MS: "300", CHANNEL_ACK_WAIT_MS: "4000", CHANNEL_BACKOFF_MS: "100" };
@@ -21,10 +22,8 @@ interface StoredEvent {
 	data: { orderId: string } & Record<string, unknown>;
 }
 
-/** The ids of the orders a context's log says it handled an event of `type` for (one entry per handling). */
-function handled(log: string, type: string): string[] {
-	return [...log.matchAll(new RegExp(`handled ${type} \\S+ for order ([0-9a-f-]{36})`, "g"))].map(m => m[1]);
-}
+/** The ids of the orders a context's log says it handled an event of `type` for (one entry per handling; test/support/logs.ts). */
+const handled = handledKeys;
 
 /** Every event JetStream keeps on the channel `fishdelivery.<type>`. */
 async function stored(nc: NatsConnection, type: string): Promise<StoredEvent[]> {

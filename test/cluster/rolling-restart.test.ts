@@ -9,6 +9,7 @@ import { FLOWER_DELIVERY, LocalCluster, type ContextSpec } from "../../scripts/c
 import { actors, type Actors } from "../support/auth";
 import { client, eventually, type Client } from "../support/http";
 import { API, seedOrder } from "../support/flower-flows";
+import { handledKeys } from "../support/logs";
 
 const ROUNDS = 3;
 
@@ -72,8 +73,7 @@ describe("rolling restart of a context under continuous load", () => {
 		// Every placed order reaches MyPage (none lost) …
 		for (const id of placed) await eventually(() => http.get(`${API}/myPages/${id}`), r => r.status === 200, 30000);
 		// … and each OrderPlaced was handled by exactly one instance, once (none twice).
-		const log = cluster.logOf("mypage") + cluster.logOf("mypage-2");
-		const handled = [...log.matchAll(/handled OrderPlaced \S+ for order ([0-9a-f-]{36})/g)].map(m => m[1]);
+		const handled = [...handledKeys(cluster.logOf("mypage"), "OrderPlaced"), ...handledKeys(cluster.logOf("mypage-2"), "OrderPlaced")];
 		const perOrder = new Map<string, number>();
 		for (const id of handled) perOrder.set(id, (perOrder.get(id) ?? 0) + 1);
 		expect(placed.filter(id => perOrder.get(id) !== 1)).toEqual([]);

@@ -8,9 +8,9 @@
 import { randomUUID } from "node:crypto";
 import { Context, ServiceBroker, type Service } from "moleculer";
 import { config } from "../../config";
-import { createBrokerOptions } from "../../config/broker";
-import { publishToChannel } from "../../config/channels";
-import { ContractViolationError } from "../../mixins/channels";
+import { brokerOptions } from "../../moleculer.config";
+import { publishToChannel } from "../../middlewares/channels";
+import { ContractViolationError } from "../../lib/contracts";
 import { fishDeliverySchemas, flowerDeliverySchemas } from "../support/embedded";
 import { eventually } from "../support/http";
 
@@ -25,7 +25,7 @@ let broker: ServiceBroker;
 beforeAll(async () => {
 	// Few, quick retries: a poison message fails the same way every time.
 	const channels = { ...config.channels, maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 10 };
-	broker = new ServiceBroker({ ...createBrokerOptions({ ...config, channels }), nodeID: `contracts-${process.pid}` });
+	broker = new ServiceBroker({ ...brokerOptions({ ...config, channels }), nodeID: `contracts-${process.pid}` });
 	for (const schema of [...flowerDeliverySchemas, ...fishDeliverySchemas]) broker.createService(schema);
 	await broker.start();
 });

@@ -180,7 +180,7 @@ describe("fish delivery, embedded default", () => {
 
 	it("when payment is slower than the caller's timeout: 503 + Retry-After, the order is never established, and no payment is left", async () => {
 		const latency = config.payment.latencyMs;
-		config.payment.latencyMs = [config.resilience.paymentTimeoutMs + 100, config.resilience.paymentTimeoutMs + 150];
+		config.payment.latencyMs = [config.resilience.stepTimeoutMs + 100, config.resilience.stepTimeoutMs + 150];
 		const http = as.customer("slowpay");
 		try {
 			const res = await http.post(`${API}/orders`, { ...seedOrder, customerName: "slowpay" });

@@ -8,14 +8,15 @@
  */
 import fc from "fast-check";
 import type { Service, ServiceBroker } from "moleculer";
-import { fishDeliveryRoutes } from "../../services/fishdelivery/routes";
-import { flowerDeliveryRoutes } from "../../services/flowerdelivery/routes";
-import type { AccessRule } from "../../mixins/access";
-import type { Principal } from "../../services/shared/identity";
+import type { AccessRule } from "../../lib/access";
+import type { Principal } from "../../domain";
 import { actors, hs256WithPublicKey, mint, newPrivateKeyPem, tamper, unsignedToken } from "../support/auth";
-import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded } from "../support/embedded";
+import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded, routesOf } from "../support/embedded";
 import { client, eventually, type Client } from "../support/http";
 import { createPrivateKey } from "node:crypto";
+
+const flowerDeliveryRoutes = routesOf("flowerdelivery");
+const fishDeliveryRoutes = routesOf("fishdelivery");
 
 const API_RUNS = Number(process.env.FUZZ_RUNS || 2500);
 const TOKEN_RUNS = Math.ceil(API_RUNS / 5);
@@ -71,8 +72,9 @@ afterAll(() => stop());
 /** Every collection and view of every context, as stored. */
 async function snapshot(): Promise<string> {
 	const out: Record<string, unknown> = {};
-	for (const svc of broker.services as (Service & { store?: { find(q: object): Promise<unknown[]> }; view?: { list(q: object): Promise<{ rows: unknown[] }> } })[]) {
-		if (svc.store) out[svc.fullName] = ((await svc.store.find({})) as { _id: string }[]).sort((a, b) => a._id.localeCompare(b._id));
+	for (const svc of broker.services as (Service & { adapters?: { find(q: object): Promise<unknown[]> }[]; view?: { list(q: object): Promise<{ rows: unknown[] }> } })[]) {
+		// The aggregates and the processed-event ids of each aggregate context (mixins/aggregate.mixin.ts).
+		for (const [i, adapter] of (svc.adapters ?? []).entries()) out[`${svc.fullName} ${i}`] = ((await adapter.find({})) as { _id: string }[]).sort((a, b) => a._id.localeCompare(b._id));
 		if (svc.view) out[`${svc.fullName} view`] = (await svc.view.list({ filter: {}, page: 1, pageSize: 100000, sort: { orderId: 1 } })).rows;
 	}
 	out.jwks = (await http.get("/.well-known/jwks.json")).body;

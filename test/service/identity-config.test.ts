@@ -24,19 +24,19 @@ describe("identity configuration", () => {
 	it("in a cluster, refuses to start without JWT_PRIVATE_KEYS or IDENTITY_ACCOUNTS, naming the variable", async () => {
 		config.transporter = "nats://127.0.0.1:4222";
 		config.identity.privateKeys = undefined;
-		config.identity.accounts = [{ kind: "user", name: "a", secret: "secret1", roles: ["admin"] }];
+		config.identity.accounts = JSON.stringify([{ username: "a", password: "secret1", roles: ["admin"] }]);
 		await expect(startIdentity()).rejects.toThrow(/JWT_PRIVATE_KEYS/);
 		config.identity.privateKeys = saved.privateKeys;
 		config.identity.accounts = undefined;
 		await expect(startIdentity()).rejects.toThrow(/IDENTITY_ACCOUNTS/);
 		config.identity.privateKeys = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----";
-		config.identity.accounts = [{ kind: "user", name: "a", secret: "secret1", roles: ["admin"] }];
+		config.identity.accounts = JSON.stringify([{ username: "a", password: "secret1", roles: ["admin"] }]);
 		await expect(startIdentity()).rejects.toThrow(/JWT_PRIVATE_KEYS/);
 	});
 
 	it("in a cluster with both configured, issues tokens for the configured accounts only (no demo account)", async () => {
 		config.transporter = "nats://127.0.0.1:4222";
-		config.identity.accounts = [{ kind: "user", name: "ops", secret: "ops-secret", roles: ["admin"] }];
+		config.identity.accounts = JSON.stringify([{ username: "ops", password: "ops-secret", roles: ["admin"] }]);
 		const broker = await startIdentity();
 		try {
 			const token = await broker.call<{ access_token: string }, object>("identity.token", { grant_type: "password", username: "ops", password: "ops-secret" });
@@ -60,9 +60,12 @@ describe("identity configuration", () => {
 		}
 	});
 
-	it("a malformed IDENTITY_ACCOUNTS is a start-up error naming the variable", () => {
-		expect(() => loadConfig({ IDENTITY_ACCOUNTS: "{" })).toThrow(/IDENTITY_ACCOUNTS/);
-		expect(() => loadConfig({ IDENTITY_ACCOUNTS: JSON.stringify([{ username: "x", password: "secret1", roles: ["superuser"] }]) })).toThrow(/IDENTITY_ACCOUNTS.*roles/);
+	it("a malformed IDENTITY_ACCOUNTS is a start-up error naming the variable", async () => {
+		// The identity context reads its own accounts (config/ only reads the environment): it refuses to start.
+		config.identity.accounts = loadConfig({ IDENTITY_ACCOUNTS: "{" }).identity.accounts;
+		await expect(startIdentity()).rejects.toThrow(/IDENTITY_ACCOUNTS/);
+		config.identity.accounts = loadConfig({ IDENTITY_ACCOUNTS: JSON.stringify([{ username: "x", password: "secret1", roles: ["superuser"] }]) }).identity.accounts;
+		await expect(startIdentity()).rejects.toThrow(/IDENTITY_ACCOUNTS.*roles/);
 		expect(() => loadConfig({ RATE_LIMIT_TRUST_PROXY: "yes" })).toThrow(/RATE_LIMIT_TRUST_PROXY/);
 		expect(loadConfig({}).rateLimit).toEqual({ windowMs: 60000, apiLimit: 1200, tokenLimit: 30, trustProxy: false });
 	});

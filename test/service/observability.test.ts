@@ -7,8 +7,8 @@ import { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Errors, ServiceBroker, type ServiceSchema } from "moleculer";
 import { config, type AppConfig } from "../../config";
-import { createBrokerOptions } from "../../config/broker";
-import { traceHex } from "../../config/observability";
+import { brokerOptions } from "../../moleculer.config";
+import { traceHex } from "../../middlewares/observability";
 import api from "../../services/gateway/api.service";
 import identity from "../../services/identity/identity.service";
 import { flowerDeliverySchemas, startEmbedded } from "../support/embedded";
@@ -48,7 +48,7 @@ describe("observability in one process", () => {
 		for (const level of ["log", "warn", "error"] as const) {
 			jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void logLines.push(args.map(String).join(" ")));
 		}
-		broker = new ServiceBroker({ ...createBrokerOptions(settings), nodeID: `obs-${process.pid}` });
+		broker = new ServiceBroker({ ...brokerOptions(settings), nodeID: `obs-${process.pid}` });
 		for (const schema of [...flowerDeliverySchemas, identity as ServiceSchema, api as ServiceSchema, flaky]) broker.createService(schema);
 		await broker.start();
 		const server = (broker.getLocalService("api") as unknown as { server: Server }).server;

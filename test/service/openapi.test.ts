@@ -15,12 +15,13 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import type { ServiceSchema } from "moleculer";
 import api from "../../services/gateway/api.service";
-import { fishDeliveryRoutes } from "../../services/fishdelivery/routes";
-import { flowerDeliveryRoutes } from "../../services/flowerdelivery/routes";
-import { openApiPath, paramsToSchema, type RouteLike } from "../../mixins/openapi";
+import { openApiPath, paramsToSchema, type RouteLike } from "../../lib/openapi";
 import { actors, type Actors } from "../support/auth";
-import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded } from "../support/embedded";
+import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded, routesOf } from "../support/embedded";
 import { client, eventually, type Client, type HttpResult } from "../support/http";
+
+const flowerDeliveryRoutes = routesOf("flowerdelivery");
+const fishDeliveryRoutes = routesOf("fishdelivery");
 
 type Doc = Record<string, any>;
 

@@ -4,12 +4,13 @@
  * request is checked to have changed nothing.
  */
 import type { ServiceBroker } from "moleculer";
-import { fishDeliveryRoutes } from "../../services/fishdelivery/routes";
-import { flowerDeliveryRoutes } from "../../services/flowerdelivery/routes";
 import { actors, bearer, hs256WithPublicKey, mint, newPrivateKeyPem, tamper, testKey, unsignedToken, type Actors } from "../support/auth";
-import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded } from "../support/embedded";
+import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded, routesOf } from "../support/embedded";
 import { client, eventually, type Client } from "../support/http";
 import { createPrivateKey } from "node:crypto";
+
+const flowerDeliveryRoutes = routesOf("flowerdelivery");
+const fishDeliveryRoutes = routesOf("fishdelivery");
 
 const FLOWER = "/api/flowerdelivery";
 const FISH = "/api/fishdelivery";

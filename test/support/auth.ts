@@ -6,7 +6,7 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
 import { config } from "../../config";
 import { DEMO_ACCOUNTS } from "../../services/identity/demo";
-import type { Principal, Role } from "../../services/shared/identity";
+import type { Principal, Role } from "../../domain";
 import type { Client } from "./http";
 
 /** A fresh RSA key as PKCS#8 PEM (what JWT_PRIVATE_KEYS takes). */

@@ -1,29 +1,35 @@
-/** The embedded default in this process: every context, the identity context and the gateway in one broker, on a free port. */
+/** The embedded default in this process: the contexts of the systems, the identity context and the gateway in one broker, on a free port. */
 import { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { config } from "../../config";
-import { createBrokerOptions } from "../../config/broker";
+import { brokerOptions } from "../../moleculer.config";
 import api from "../../services/gateway/api.service";
 import identity from "../../services/identity/identity.service";
-import order from "../../services/flowerdelivery/order.service";
-import payment from "../../services/flowerdelivery/payment.service";
-import store from "../../services/flowerdelivery/store.service";
-import delivery from "../../services/flowerdelivery/delivery.service";
-import mypage from "../../services/flowerdelivery/mypage.service";
-import fishOrder from "../../services/fishdelivery/order.service";
-import fishPayment from "../../services/fishdelivery/payment.service";
-import fishStore from "../../services/fishdelivery/fishstore.service";
-import fishDelivery from "../../services/fishdelivery/delivery.service";
-import fishMyPage from "../../services/fishdelivery/mypage.service";
+import { aliasesOf } from "../../services/system";
+import { SYSTEMS } from "../../services/systems";
 
-export const flowerDeliverySchemas: ServiceSchema[] = [order, payment, store, delivery, mypage].map(s => s as ServiceSchema);
-export const fishDeliverySchemas: ServiceSchema[] = [fishOrder, fishPayment, fishStore, fishDelivery, fishMyPage].map(s => s as ServiceSchema);
+/** The service schemas of a system's contexts (services/<system>/<context>.service.ts, from its manifest). */
+export function systemSchemas(name: string): ServiceSchema[] {
+	const system = SYSTEMS.find(s => s.name === name);
+	if (!system) throw new Error(`no system ${name}`);
+	return system.contexts.map(context => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports -- each context's module, named by the manifest
+		const mod = require(path.join(__dirname, "..", "..", "services", system.name, `${context}.service`)) as { default: ServiceSchema };
+		return mod.default;
+	});
+}
+
+export const flowerDeliverySchemas: ServiceSchema[] = systemSchemas("flowerdelivery");
+export const fishDeliverySchemas: ServiceSchema[] = systemSchemas("fishdelivery");
+/** Every context of every system. */
+export const allSchemas: ServiceSchema[] = SYSTEMS.flatMap(s => systemSchemas(s.name));
 
 let n = 0;
 
 export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySchemas): Promise<{ broker: ServiceBroker; baseUrl: string; stop: () => Promise<void> }> {
-	const broker = new ServiceBroker({ ...createBrokerOptions(config), nodeID: `test-${process.pid}-${++n}` });
+	const broker = new ServiceBroker({ ...brokerOptions(config), nodeID: `test-${process.pid}-${++n}` });
 	for (const schema of [...schemas, identity as ServiceSchema, api as ServiceSchema]) broker.createService(schema);
 	await broker.start();
 	const gateway = broker.getLocalService("api");
@@ -31,4 +37,11 @@ export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySch
 	if (!(server instanceof Server)) throw new Error("gateway has no HTTP server");
 	const { port } = server.address() as AddressInfo;
 	return { broker, baseUrl: `http://127.0.0.1:${port}`, stop: () => broker.stop() };
+}
+
+/** The gateway aliases of a system (`"POST /orders": "flowerdelivery.order.place"`), from its manifest. */
+export function routesOf(name: string): Record<string, string> {
+	const system = SYSTEMS.find(s => s.name === name);
+	if (!system) throw new Error(`no system ${name}`);
+	return aliasesOf(system);
 }

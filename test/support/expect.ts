@@ -1,5 +1,5 @@
 /** Assertions shared by the test tiers of every system. */
-import { DomainError } from "../../services/shared/domain";
+import { DomainError } from "../../domain";
 import type { Client } from "./http";
 
 /** `fn` throws a DomainError of `kind` (and, when given, naming the current `status`). */

@@ -1,4 +1,4 @@
-import type { Decision, EventDraft } from "../../services/shared/domain";
+import type { Decision, EventDraft } from "../../domain";
 import { expectDomainError } from "../support/expect";
 import * as order from "../../services/fishdelivery/order.domain";
 import * as payment from "../../services/fishdelivery/payment.domain";
@@ -48,13 +48,23 @@ describe("Order aggregate", () => {
 
 	it("can be canceled by the customer until the delivery has started, then answers IllegalTransition with the status", () => {
 		for (const status of ["Placed", "Taken"] as const) {
-			const d = order.cancel({ ...placed(), status }, T);
-			expect(d.state.status).toBe("Canceled");
-			expect(d.events).toEqual([{ type: "OrderCanceled", data: customerCancel }]);
+			expect(() => order.checkCancel({ ...placed(), status })).not.toThrow();
+			const d = stateOf(order.cancel({ ...placed(), status }, T));
+			expect(d.status).toBe("Canceled");
+			expect(order.cancel({ ...placed(), status }, T)?.events).toEqual([{ type: "OrderCanceled", data: customerCancel }]);
 		}
 		for (const status of ["Delivering", "Delivered", "Canceled", "PaymentPending", "PaymentFailed"] as const) {
-			expectDomainError(() => order.cancel({ ...placed(), status }, T), "IllegalTransition", status);
+			expectDomainError(() => order.checkCancel({ ...placed(), status }), "IllegalTransition", status);
 		}
+		expect(order.cancel({ ...placed(), status: "Canceled" }, T)).toBeNull();
+	});
+
+	it("a cancel is the delivery's to refuse; its acceptance, arriving as DeliveryCanceled, cancels the order", () => {
+		expect(order.cancelRequest(placed())).toEqual({ orderId: "o1", customerName: "HanYongsun" });
+		expect(order.cancelRefused({ ...placed(), status: "Taken" }, { status: "Started" }).details).toMatchObject({ status: "Delivering", deliveryStatus: "Started" });
+		const d = order.onFact({ ...placed(), status: "Taken" }, "DeliveryCanceled", T);
+		expect(d?.state).toMatchObject({ status: "Canceled", deliveryStatus: "Canceled" });
+		expect(types(d?.events ?? [])).toEqual(["OrderCanceled"]);
 	});
 
 	it("follows the other contexts' facts forward only: late, duplicate or out-of-order facts never move it back", () => {
@@ -66,7 +76,7 @@ describe("Order aggregate", () => {
 		expect(order.onFact(o, "OrderTaken", T)).toBeNull();
 		o = stateOf(order.onFact(o, "DeliveryCompleted", T));
 		expect(o).toMatchObject({ status: "Delivered", deliveryStatus: "Completed" });
-		expect(stateOf(order.onFact(o, "DeliveryStarted", T)).status).toBe("Delivered");
+		expect(order.onFact(o, "DeliveryStarted", T)).toBeNull(); // a late start moves nothing back: status and delivery stay Delivered/Completed
 
 		const skipped = stateOf(order.onFact(placed(), "DeliveryCompleted", T));
 		expect(skipped.status).toBe("Delivered");
@@ -161,14 +171,21 @@ describe("Delivery aggregate", () => {
 		expect(delivery.onOrderCanceled(c.state, customerCancel, T)).toBeNull();
 	});
 
-	it("is called back when its order is canceled; a cancel overtaking the order means it never starts", () => {
-		const c = delivery.onOrderCanceled(stateOf(started()), customerCancel, T);
-		expect(c?.state.status).toBe("Canceled");
-		expect(c?.events).toEqual([{ type: "DeliveryCanceled", data: { orderId: "o1", customerName: "HanYongsun" } }]);
-		expectDomainError(() => delivery.complete(stateOf(c), T), "IllegalTransition", "Canceled");
+	it("owns the pivot: a cancel is accepted until it starts (told, and then it never starts), refused once started", () => {
+		const req = { orderId: "o1", customerName: "HanYongsun" };
+		const accepted = delivery.acceptCancel(null, req, T);
+		expect(accepted?.state.status).toBe("Canceled");
+		expect(accepted?.events).toEqual([{ type: "DeliveryCanceled", data: req }]);
+		expect(delivery.acceptCancel(stateOf(accepted), req, T)).toBeNull();
+		const late = delivery.onOrderTaken(stateOf(accepted), placedData, T);
+		expect(late?.state).toMatchObject({ status: "Canceled", fishName: "flatfish" });
+		expect(late?.events).toEqual([]);
+		expectDomainError(() => delivery.acceptCancel(stateOf(started()), req, T), "IllegalTransition", "Started");
+		expectDomainError(() => delivery.complete(stateOf(accepted), T), "IllegalTransition", "Canceled");
 		const marker = stateOf(delivery.onOrderCanceled(null, customerCancel, T));
 		expect(delivery.onOrderTaken(marker, placedData, T)).toBeNull();
 		expect(delivery.onOrderCanceled(null, paymentFailedCancel, T)).toBeNull();
+		expect(delivery.onOrderCanceled(stateOf(started()), customerCancel, T)).toBeNull(); // never recalls a started rider
 	});
 });
 

@@ -10,7 +10,7 @@ const T = "2026-01-01T00:00:00.000Z";
 const input = { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 2, itemPrice: 50000, userName: "LKJ" };
 
 function placed(): order.Order {
-	return order.paymentSucceeded(order.startPlacement("o1", input, T).state, T).state;
+	return order.paymentSucceeded(order.startPlacement("o1", input, T).state, T)!.state;
 }
 
 describe("Order aggregate", () => {
@@ -21,8 +21,9 @@ describe("Order aggregate", () => {
 	});
 
 	it("is established only when paid, and then says OrderPlaced with the correlation key", () => {
-		const d = order.paymentSucceeded(order.startPlacement("o1", input, T).state, T);
+		const d = order.paymentSucceeded(order.startPlacement("o1", input, T).state, T)!;
 		expect(d.state.status).toBe("Placed");
+		expect(order.paymentSucceeded(d.state, T)).toBeNull(); // no longer waiting: nothing more
 		expect(d.events).toEqual([{ type: "OrderPlaced", data: { orderId: "o1", storeName: "KJSHOP", itemName: "장미 한바구니", qty: 2, itemPrice: 50000, userName: "LKJ" } }]);
 	});
 
@@ -35,31 +36,49 @@ describe("Order aggregate", () => {
 
 	it("can be cancelled by the customer until the delivery starts, then answers IllegalTransition with the status", () => {
 		for (const status of ["Placed", "Accepted", "Decorated"] as const) {
-			const d = order.cancel({ ...placed(), status }, T);
+			expect(() => order.checkCancel({ ...placed(), status })).not.toThrow();
+			const d = order.cancel({ ...placed(), status }, T)!;
 			expect(d.state.status).toBe("Cancelled");
 			expect(d.events[0].type).toBe("OrderCancelled");
 		}
 		for (const status of ["Delivering", "Delivered", "Cancelled", "Rejected", "PaymentPending", "PaymentFailed"] as const) {
-			expectDomainError(() => order.cancel({ ...placed(), status }, T), "IllegalTransition", status);
+			expectDomainError(() => order.checkCancel({ ...placed(), status }), "IllegalTransition", status);
 		}
+		for (const status of ["Delivering", "Delivered", "Rejected"] as const) expectDomainError(() => order.cancel({ ...placed(), status }, T), "IllegalTransition", status);
+		expect(order.cancel({ ...placed(), status: "Cancelled" }, T)).toBeNull(); // cancelled already (the delivery's acceptance got here first)
+	});
+
+	it("a cancel is the delivery's to refuse: its refusal names the order's real status", () => {
+		expect(order.cancelRequest(placed())).toEqual({ orderId: "o1", userName: "LKJ", storeName: "KJSHOP" });
+		expect(order.cancelRefused({ ...placed(), status: "Decorated" }, { status: "Started" })).toMatchObject({ kind: "IllegalTransition", details: { status: "Delivering", deliveryStatus: "Started" } });
+		expect(order.cancelRefused({ ...placed(), status: "Decorated" }, { status: "Completed" }).details.status).toBe("Delivered");
+		// The delivery accepted a cancel this context did not get to write: its DeliveryCancelled cancels the order.
+		const d = order.onFact({ ...placed(), status: "Decorated" }, "DeliveryCancelled", {}, T)!;
+		expect(d.state).toMatchObject({ status: "Cancelled", deliveryStatus: "Cancelled" });
+		expect(d.events.map(e => e.type)).toEqual(["OrderCancelled"]);
+		expect(order.onFact(d.state, "DeliveryCancelled", {}, T)).toBeNull();
 	});
 
 	it("folds facts forward only: late, duplicate or out-of-order facts never move it back", () => {
 		let o = placed();
-		o = order.onFact(o, { type: "DecorationCompleted" }, T)!.state;
+		o = order.onFact(o, "DecorationCompleted", {}, T)!.state;
 		expect(o.status).toBe("Decorated");
-		expect(order.onFact(o, { type: "OrderAccepted" }, T)).toBeNull();
-		o = order.onFact(o, { type: "DeliveryStarted" }, T)!.state;
+		expect(order.onFact(o, "OrderAccepted", {}, T)).toBeNull();
+		o = order.onFact(o, "DeliveryStarted", {}, T)!.state;
 		expect(o).toMatchObject({ status: "Delivering", deliveryStatus: "Started" });
-		expect(order.onFact(o, { type: "OrderRejected", reason: "no roses" }, T)?.state.status).toBe("Delivering");
+		expect(order.onFact(o, "OrderRejected", { reason: "no roses" }, T)?.state.status).toBe("Delivering");
 		const cancelled = { ...placed(), status: "Cancelled" as const };
-		expect(order.onFact(cancelled, { type: "OrderAccepted" }, T)).toBeNull();
-		expect(order.onFact(cancelled, { type: "PaymentCancelled" }, T)?.state).toMatchObject({ status: "Cancelled", paymentStatus: "Refunded" });
+		expect(order.onFact(cancelled, "OrderAccepted", {}, T)).toBeNull();
+		expect(order.onFact(cancelled, "PaymentCancelled", {}, T)?.state).toMatchObject({ status: "Cancelled", paymentStatus: "Refunded" });
+		// A late DeliveryStarted after DeliveryCompleted moves nothing back (the chaos run saw "Delivered, delivery Started").
+		const delivered = order.onFact(order.onFact(placed(), "DeliveryCompleted", {}, T)!.state, "DeliveryStarted", {}, T);
+		expect(delivered).toBeNull();
+		expect(order.onFact(placed(), "DeliveryCompleted", {}, T)!.state).toMatchObject({ status: "Delivered", deliveryStatus: "Completed" });
 	});
 
 	it("is rejected by the store only before decoration", () => {
-		expect(order.onFact({ ...placed(), status: "Accepted" }, { type: "OrderRejected", reason: "no roses" }, T)?.state).toMatchObject({ status: "Rejected", rejectReason: "no roses" });
-		expect(order.onFact({ ...placed(), status: "Decorated" }, { type: "OrderRejected", reason: "x" }, T)?.state.status).toBe("Decorated");
+		expect(order.onFact({ ...placed(), status: "Accepted" }, "OrderRejected", { reason: "no roses" }, T)?.state).toMatchObject({ status: "Rejected", rejectReason: "no roses" });
+		expect(order.onFact({ ...placed(), status: "Decorated" }, "OrderRejected", { reason: "x" }, T)?.state.status).toBe("Decorated");
 	});
 });
 
@@ -102,7 +121,7 @@ describe("Payment aggregate", () => {
 });
 
 describe("StoreOrder aggregate", () => {
-	const placedData = { orderId: "o1", storeName: "KJSHOP", itemName: "장미", qty: 1, userName: "LKJ" };
+	const placedData = { orderId: "o1", storeName: "KJSHOP", itemName: "장미", qty: 1, itemPrice: 50000, userName: "LKJ" };
 	const received = () => store.onOrderPlaced(null, placedData, T)!.state;
 
 	it("receives an order once, then accepts and decorates it", () => {
@@ -128,10 +147,13 @@ describe("StoreOrder aggregate", () => {
 		expect(r.events[0]).toEqual({ type: "OrderRejected", data: { orderId: "o1", storeName: "KJSHOP", reason: "장미 품절" } });
 	});
 
-	it("a cancellation arriving before the order leaves a marker so the order is never worked on", () => {
+	it("a cancellation arriving before the order leaves a marker so the order is never worked on (it only learns the order's details)", () => {
 		const marker = store.onOrderCancelled(null, { orderId: "o1", storeName: "KJSHOP", userName: "LKJ" }, T)!.state;
 		expect(marker.status).toBe("Cancelled");
-		expect(store.onOrderPlaced(marker, placedData, T)).toBeNull();
+		const late = store.onOrderPlaced(marker, placedData, T)!;
+		expect(late.state).toMatchObject({ status: "Cancelled", itemName: "장미", qty: 1 });
+		expect(late.events).toEqual([]);
+		expect(store.onOrderPlaced(late.state, placedData, T)).toBeNull();
 		expect(store.onOrderCancelled(store.reject(received(), "x", T).state, placedData, T)).toBeNull();
 	});
 });
@@ -149,18 +171,29 @@ describe("Delivery aggregate", () => {
 		expectDomainError(() => delivery.complete(requested().state, T), "IllegalTransition", "Requested");
 	});
 
-	it("is cancelled with the order while waiting; a started one is recalled (the cancel was accepted before the start was known); a completed one stays", () => {
-		const c = delivery.onOrderCancelled(requested().state, data, T)!;
+	it("owns the pivot: a cancel is accepted until the rider starts (told, so the order cancels), refused after it", () => {
+		const req = { orderId: "o1", userName: "LKJ", storeName: "KJSHOP" };
+		const c = delivery.acceptCancel(requested().state, req, T)!;
 		expect(c.state.status).toBe("Cancelled");
-		expect(c.events[0].type).toBe("DeliveryCancelled");
-		const recalled = delivery.onOrderCancelled(delivery.start(requested().state, T).state, data, T)!;
-		expect(recalled.state.status).toBe("Cancelled");
-		expect(recalled.events[0].type).toBe("DeliveryCancelled");
-		expectDomainError(() => delivery.complete(recalled.state, T), "IllegalTransition", "Cancelled");
-		const completed = delivery.complete(delivery.start(requested().state, T).state, T).state;
-		expect(delivery.onOrderCancelled(completed, data, T)).toBeNull();
-		const marker = delivery.onOrderCancelled(null, data, T)!.state;
-		expect(delivery.onDecorationCompleted(marker, data, T)).toBeNull();
+		expect(c.events).toEqual([{ type: "DeliveryCancelled", data: { orderId: "o1", userName: "LKJ" } }]);
+		expect(delivery.acceptCancel(c.state, req, T)).toBeNull(); // asked again: accepted again, nothing more
+		expectDomainError(() => delivery.start(c.state, T), "IllegalTransition", "Cancelled"); // the rider cannot start a cancelled one
+		const started = delivery.start(requested().state, T).state;
+		expectDomainError(() => delivery.acceptCancel(started, req, T), "IllegalTransition", "Started");
+		expectDomainError(() => delivery.acceptCancel(delivery.complete(started, T).state, req, T), "IllegalTransition", "Completed");
+		// Accepted before it was even requested: it never will be (the record only learns the order's details).
+		const early = delivery.acceptCancel(null, req, T)!;
+		expect(early.events.map(e => e.type)).toEqual(["DeliveryCancelled"]);
+		const late = delivery.onDecorationCompleted(early.state, data, T)!;
+		expect(late.state).toMatchObject({ status: "Cancelled", itemName: "장미" });
+		expect(late.events).toEqual([]);
+	});
+
+	it("the order's OrderCancelled (after its cancel was accepted) changes nothing more; it never recalls a started rider", () => {
+		const cancelled = delivery.acceptCancel(requested().state, { orderId: "o1", userName: "LKJ", storeName: "KJSHOP" }, T)!.state;
+		expect(delivery.onOrderCancelled(cancelled, data, T)).toBeNull();
+		expect(delivery.onOrderCancelled(delivery.start(requested().state, T).state, data, T)).toBeNull();
+		expect(delivery.onOrderCancelled(delivery.complete(delivery.start(requested().state, T).state, T).state, data, T)).toBeNull();
 	});
 });
 

@@ -4,13 +4,14 @@
  */
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from "jose";
-import { parseAccounts, toSeeds } from "../../config/identity";
+import { parseAccounts, toSeeds } from "../../services/identity/accounts-config";
 import { AccountBook, hashSecret, parseHash, verifySecret } from "../../services/identity/accounts";
 import { DEMO_ACCOUNTS } from "../../services/identity/demo";
 import { generateKey, KeyRing, parsePrivateKeys } from "../../services/identity/keys";
 import { basicCredentials, grant, OAuthError } from "../../services/identity/oauth";
-import { issueAccessToken, TokenError, TokenVerifier } from "../../services/identity/tokens";
-import { forbidden, inScope, principalOf, scopeOf, scopeParams } from "../../mixins/access";
+import { TokenError, TokenVerifier } from "../../lib/tokens";
+import { issueAccessToken } from "../../services/identity/tokens";
+import { forbidden, inScope, principalOf, scopeOf, scopeParams } from "../../lib/access";
 
 const SETTINGS = { issuer: "test-issuer", ttlSeconds: 600 };
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
@@ -60,7 +61,7 @@ describe("secrets are kept as salted slow hashes", () => {
 
 	it("reads IDENTITY_ACCOUNTS (users and clients), and says what is wrong with a bad one", () => {
 		const seeds = parseAccounts(JSON.stringify(DEMO_ACCOUNTS))!;
-		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`)).toEqual(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin"]);
+		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort()).toEqual(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin"].sort());
 		expect(parseAccounts(undefined)).toBeUndefined();
 		expect(() => parseAccounts("{")).toThrow(/JSON/);
 		expect(() => parseAccounts("[]")).toThrow(/non-empty/);

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { ConfigError, loadConfig } from "../../config";
-import { jsonLogFormatter, logFields, metricsOptions, RequestTraceJaegerExporter, traceHex, tracingOptions } from "../../config/observability";
+import { jsonLogFormatter, logFields, metricsOptions, RequestTraceJaegerExporter, traceHex, tracingOptions } from "../../middlewares/observability";
 
 describe("observability settings", () => {
 	it("is off by default: no metrics, no tracing", () => {

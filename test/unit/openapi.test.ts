@@ -1,5 +1,5 @@
 /** The OpenAPI generator alone: fastest-validator rules as JSON Schema, and a document from routes and actions. */
-import { buildOpenApi, documented, openApiPath, paramsToSchema, ruleToSchema, s, type ActionLike, type JsonSchema } from "../../mixins/openapi";
+import { buildOpenApi, documented, openApiPath, paramsToSchema, ruleToSchema, s, type ActionLike, type JsonSchema } from "../../lib/openapi";
 import { listParams } from "../../mixins/listing";
 import { ORDER_DETAILS_PARAMS } from "../../services/fishdelivery/params";
 

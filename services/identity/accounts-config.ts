@@ -7,12 +7,8 @@
  *
  * A production Secret should hold hashes (docs/identity.md shows how to make one), not passwords.
  */
-import { seedProblem, type AccountSeed } from "../services/identity/accounts";
-import type { Role } from "../services/shared/identity";
-
-export type AccountEntry =
-	| { username: string; password?: string; passwordHash?: string; roles: Role[]; store?: string }
-	| { clientId: string; clientSecret?: string; clientSecretHash?: string; roles: Role[] };
+import type { AccountEntry } from "../../domain";
+import { seedProblem, type AccountSeed } from "./accounts";
 
 const USER_KEYS = new Set(["username", "password", "passwordHash", "roles", "store"]);
 const CLIENT_KEYS = new Set(["clientId", "clientSecret", "clientSecretHash", "roles"]);

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { MemoryAdapter, type DbAdapter } from "moleculer-db";
 import MongoDbAdapter from "moleculer-db-adapter-mongo";
-import type { AppConfig } from "./index";
+import type { AppConfig } from "../config";
 
 export function createDbAdapter(cfg: Pick<AppConfig, "mongoUri" | "dataDir">, collection: string): DbAdapter {
 	if (cfg.mongoUri) return new MongoDbAdapter(cfg.mongoUri);

@@ -8,7 +8,8 @@
  *   the token's subject; `store`: the field naming the store: a store owner acts only on their store's rows.
  *   Admins (and roles the rule does not scope, such as riders) act on every row.
  *
- * The middleware runs where the action runs (any process), before the handler and after param validation:
+ * The middleware (middlewares/access.ts) runs where the action runs (any process), before the handler and
+ * after param validation:
  * - a call from the gateway must carry a user (401) and may reach only actions that declare `auth` (403);
  * - an owner field the action takes as a param (a placed order's `userName`, a list filter) is checked
  *   (a different value: 403) or, when absent, set to the caller's own value: lists are filtered to own rows;
@@ -16,8 +17,8 @@
  *   on an aggregate, a view row): `assertInScope` answers 403 before anything changes.
  * Calls from inside the system (another context, the REPL) carry no user and are trusted.
  */
-import { Errors, type Context, type Middleware } from "moleculer";
-import { isRole, type Principal, type Role } from "../services/shared/identity";
+import { Errors, type Context } from "moleculer";
+import { isRole, type Principal, type Role } from "../domain";
 
 export type AccessRule =
 	/** Anyone, without a token (the token endpoint, the public keys). */
@@ -102,13 +103,13 @@ export function scopeParams(scope: Scope, params: Record<string, unknown>, decla
 	params[first.field] = first.value;
 }
 
-interface Locals {
+export interface AccessLocals {
 	scope?: Scope;
 }
 
 /** 403 unless the caller of `ctx` may act on `row` (calls from inside the system may). */
 export function assertInScope(ctx: Context, row: unknown, entity = "This"): void {
-	const scope = (ctx.locals as Locals | undefined)?.scope;
+	const scope = (ctx.locals as AccessLocals | undefined)?.scope;
 	if (scope === undefined) return;
 	if (!inScope(scope, row)) throw forbidden(`${entity} is not yours`);
 }
@@ -119,40 +120,4 @@ export function requireParam<T>(value: T | undefined, field: string): T {
 		throw new Errors.ValidationError(`The '${field}' field is required.`, "VALIDATION_ERROR", [{ type: "required", field, message: `The '${field}' field is required.` }]);
 	}
 	return value;
-}
-
-function ruleOf(action: unknown): AccessRule | undefined {
-	return (action as { auth?: AccessRule }).auth;
-}
-
-function declaredParams(action: unknown): (field: string) => boolean {
-	const params = (action as { params?: Record<string, unknown> }).params ?? {};
-	return field => Object.prototype.hasOwnProperty.call(params, field);
-}
-
-/** The one access middleware: every broker registers it (config/broker.ts). */
-export function accessMiddleware(): Middleware {
-	return {
-		name: "Access",
-		localAction(next: (ctx: Context) => Promise<unknown>, action: unknown) {
-			const rule = ruleOf(action);
-			const declared = declaredParams(action);
-			return function access(ctx: Context) {
-				const fromGateway = ctx.caller === GATEWAY;
-				if (!rule) {
-					if (fromGateway) throw forbidden("This action is not exposed");
-					return next(ctx);
-				}
-				if ("public" in rule) return next(ctx);
-				const meta = ctx.meta as { user?: unknown };
-				if (meta.user === undefined && !fromGateway) return next(ctx); // inside the system: trusted
-				const user = principalOf(meta.user);
-				if (!user) throw unauthorized();
-				const scope = scopeOf(rule, user);
-				if (ctx.params && typeof ctx.params === "object") scopeParams(scope, ctx.params as Record<string, unknown>, declared);
-				(ctx.locals as Locals).scope = scope;
-				return next(ctx);
-			};
-		}
-	} as Middleware;
 }

@@ -8,17 +8,20 @@
  */
 import { Adapters, Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware, ServiceBroker, Context } from "moleculer";
-import type { AppConfig } from "./index";
+import type { AppConfig } from "../config";
+import { PoisonMessageError, type EventContract } from "../lib/contracts";
 
-/** What a service declares under its `channels` key. */
-export interface ChannelHandlerSchema<P = unknown> {
+export type ChannelHandler = (ctx: Context<unknown>, raw?: unknown) => Promise<void>;
+
+/** What a service declares under its `channels` key (types/moleculer.d.ts), one per channel it consumes. */
+export interface ChannelDefinition<TThis = unknown> {
 	group?: string;
 	maxInFlight?: number;
 	maxRetries?: number;
-	handler(ctx: Context<P>, raw?: unknown): Promise<void> | void;
+	/** What the consumer needs from the event's data (mixins/consume.ts): checked before the handler runs. */
+	contract?: EventContract;
+	handler(this: TThis, ctx: Context<unknown>, raw?: unknown): Promise<void> | void;
 }
-
-export type ChannelHandler = (ctx: Context<unknown>, raw?: unknown) => Promise<void>;
 
 type ChannelMiddleware = Middleware & {
 	localChannel?: (next: ChannelHandler, chan: { name: string; group: string }) => ChannelHandler;
@@ -32,14 +35,6 @@ interface ChannelAdapter {
 	/** JetStream: publishes the message to the channel's dead-letter stream (the adapter acks it afterwards). */
 	moveToDeadLetter?: (chan: object, message: unknown) => Promise<void>;
 	metricsIncrement?: (metric: string, chan: object) => void;
-}
-
-/**
- * A message no retry can fix (malformed, or breaking its consumer's contract): it goes to the dead-letter
- * stream at once instead of being redelivered `maxRetries` times first.
- */
-export class PoisonMessageError extends Error {
-	override name = "PoisonMessageError";
 }
 
 interface ChannelBroker {

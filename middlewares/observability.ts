@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { inspect } from "node:util";
 import { Tracing as ChannelTracing } from "@moleculer/channels";
 import { Errors, MetricReporters, TracerExporters, type ActionHandler, type ActionSchema, type BrokerOptions, type Context, type Middleware, type Service, type ServiceBroker } from "moleculer";
-import type { ObservabilitySettings } from "./index";
+import type { ObservabilitySettings } from "../config";
 import type { ChannelHandler } from "./channels";
 
 // ---------------------------------------------------------------------------------------------- metrics

@@ -1,0 +1,10 @@
+/**
+ * The systems of the product: one line each (services/<system>/system.ts is its manifest). The gateway,
+ * identity's demo accounts, the cluster launcher, the Helm chart's contexts (helm/…/systems.yaml, written
+ * from this list by `npm run chart:systems`) and the tests read it.
+ */
+import fishdelivery from "./fishdelivery/system";
+import flowerdelivery from "./flowerdelivery/system";
+import type { SystemManifest } from "./system";
+
+export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery];
