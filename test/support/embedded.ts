@@ -2,7 +2,7 @@
 import { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { ServiceBroker, type Middleware, type ServiceSchema } from "moleculer";
 import { config } from "../../config";
 import { brokerOptions } from "../../moleculer.config";
 import api from "../../services/gateway/api.service";
@@ -28,8 +28,10 @@ export const allSchemas: ServiceSchema[] = SYSTEMS.flatMap(s => systemSchemas(s.
 
 let n = 0;
 
-export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySchemas): Promise<{ broker: ServiceBroker; baseUrl: string; stop: () => Promise<void> }> {
-	const broker = new ServiceBroker({ ...brokerOptions(config), nodeID: `test-${process.pid}-${++n}` });
+/** `middlewares`: a test's own, innermost (e.g. to hold a consumer back and control an interleaving). */
+export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySchemas, middlewares: Middleware[] = []): Promise<{ broker: ServiceBroker; baseUrl: string; stop: () => Promise<void> }> {
+	const options = brokerOptions(config);
+	const broker = new ServiceBroker({ ...options, middlewares: [...middlewares, ...(options.middlewares ?? [])], nodeID: `test-${process.pid}-${++n}` });
 	for (const schema of [...schemas, identity as ServiceSchema, api as ServiceSchema]) broker.createService(schema);
 	await broker.start();
 	const gateway = broker.getLocalService("api");
