@@ -91,6 +91,87 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 
 {{/*
+The effective contexts list, as YAML `contexts: [...]`: read it with
+  (include "ms.contexts" . | fromYaml).contexts
+First the entries of .Values.contexts that have `services` (gateway, identity, any context added by hand),
+then every context of the systems in systems.yaml (written from services/systems.ts by
+`npm run chart:systems`), of the systems named in .Values.systems (empty: all of them). An entry of
+.Values.contexts without `services` is an override: merged into the generated context of the same name
+(its keys win); it must name a context of systems.yaml (one of a system left out by `systems` is ignored).
+The entries are raw: ms.context merges each one over contextDefaults.
+*/}}
+{{- define "ms.contexts" -}}
+{{- $file := .Files.Get "systems.yaml" -}}
+{{- if not $file -}}
+{{- fail "systems.yaml is missing from the chart: it lists every system's contexts; write it with `npm run chart:systems` (from services/systems.ts)" -}}
+{{- end -}}
+{{- $doc := $file | fromYaml -}}
+{{- if hasKey $doc "Error" -}}
+{{- fail (printf "systems.yaml does not parse (%s): write it again with `npm run chart:systems`" (toString $doc.Error)) -}}
+{{- end -}}
+{{- $systems := $doc.systems | default list -}}
+{{- $systemNames := list -}}
+{{- $known := dict -}}
+{{- range $s := $systems -}}
+{{- $systemNames = append $systemNames (toString $s.name) -}}
+{{- range $g := $s.contexts | default list -}}
+{{- $_ := set $known (toString $g.name) (toString $s.name) -}}
+{{- end -}}
+{{- end -}}
+{{- /* systems: a list (--set systems={a,b}) or a comma-separated string */ -}}
+{{- $wanted := .Values.systems | default list -}}
+{{- if kindIs "string" $wanted -}}{{- $wanted = splitList "," $wanted -}}{{- end -}}
+{{- $chosen := list -}}
+{{- range $n := $wanted -}}
+{{- $n = trim (toString $n) -}}
+{{- if not (has $n $systemNames) -}}
+{{- fail (printf "systems: %q is not a system of systems.yaml (%s); the list comes from services/systems.ts (npm run chart:systems)" $n (join ", " $systemNames)) -}}
+{{- end -}}
+{{- $chosen = append $chosen $n -}}
+{{- end -}}
+{{- $list := list -}}
+{{- $overrides := dict -}}
+{{- range $i, $c := .Values.contexts | default list -}}
+{{- if not (kindIs "map" $c) -}}
+{{- fail (printf "contexts[%d]: expected an entry (name, and services or settings), got %q (a --set of one index of a list replaces the whole list: use a values file)" $i (toString $c)) -}}
+{{- end -}}
+{{- if $c.services -}}
+{{- $list = append $list $c -}}
+{{- else -}}
+{{- if not $c.name -}}
+{{- fail (printf "contexts[%d]: an entry without services overrides a context of systems.yaml and needs its name (e.g. flowerdelivery-payment)" $i) -}}
+{{- end -}}
+{{- $name := toString $c.name -}}
+{{- if not (hasKey $known $name) -}}
+{{- fail (printf "contexts: %q has no services and is no context of systems.yaml: an entry without services overrides the settings of a system's context (one of %s); to add a context of your own, give it services (SERVICES, e.g. warehouse/inventory)" $name (join ", " (keys $known | sortAlpha))) -}}
+{{- end -}}
+{{- if hasKey $overrides $name -}}
+{{- fail (printf "contexts: %q is overridden twice (give its settings in one entry)" $name) -}}
+{{- end -}}
+{{- $_ := set $overrides $name $c -}}
+{{- end -}}
+{{- end -}}
+{{- range $s := $systems -}}
+{{- if or (not $chosen) (has (toString $s.name) $chosen) -}}
+{{- range $g := $s.contexts | default list -}}
+{{- range $c := $list -}}
+{{- if eq (toString $c.name) (toString $g.name) -}}
+{{- fail (printf "contexts: name %q is used twice: by an entry with services and by the system %s (systems.yaml); remove its services to override the system's context, or leave the system out with `systems:`" $c.name $s.name) -}}
+{{- end -}}
+{{- end -}}
+{{- $entry := deepCopy $g -}}
+{{- with index $overrides (toString $g.name) -}}
+{{- /* the override's keys win (merge keeps the destination's, false and 0 included) */ -}}
+{{- $entry = merge (deepCopy .) (deepCopy $g) -}}
+{{- end -}}
+{{- $list = append $list $entry -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml (dict "contexts" $list) -}}
+{{- end -}}
+
+{{/*
 A context entry merged over contextDefaults, as YAML (use with fromYaml). mergeOverwrite does not let
 false/0 override a default, so the switches a context may turn off are copied explicitly.
 Args: (list $ $ctx).
@@ -122,15 +203,17 @@ Args: (list $ $ctx).
 {{- end -}}
 
 {{/*
-Checks the contexts list: names are DNS labels and unique, every entry has services, exactly one gateway.
+Checks the effective contexts list (ms.contexts): names are DNS labels and unique, every entry has
+services, exactly one gateway.
 */}}
 {{- define "ms.validateContexts" -}}
 {{- $seen := dict -}}
 {{- $gateways := 0 -}}
-{{- if not .Values.contexts -}}
+{{- $contexts := (include "ms.contexts" . | fromYaml).contexts -}}
+{{- if not $contexts -}}
 {{- fail "contexts: at least one context is needed" -}}
 {{- end -}}
-{{- range $c := .Values.contexts -}}
+{{- range $c := $contexts -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$" (toString $c.name)) -}}
 {{- fail (printf "contexts: name %q must be a DNS label of at most 40 characters (a-z, 0-9, -)" (toString $c.name)) -}}
 {{- end -}}
@@ -173,7 +256,7 @@ Checks the contexts list: names are DNS labels and unique, every entry has servi
 {{- .Values.gateway.requiredServices -}}
 {{- else -}}
 {{- $names := list -}}
-{{- range $c := .Values.contexts -}}
+{{- range $c := (include "ms.contexts" $ | fromYaml).contexts -}}
 {{- $ctx := include "ms.context" (list $ $c) | fromYaml -}}
 {{- if and (not $ctx.gateway) $ctx.requiredByGateway -}}
 {{- $names = concat $names $ctx.serviceNames -}}
@@ -192,10 +275,10 @@ Checks the contexts list: names are DNS labels and unique, every entry has servi
 {{- if $found -}}true{{- end -}}
 {{- end -}}
 
-{{/* "true" when the contexts list has an identity context. */}}
+{{/* "true" when the effective contexts list (ms.contexts) has an identity context. */}}
 {{- define "ms.hasIdentity" -}}
 {{- $found := false -}}
-{{- range $c := .Values.contexts -}}
+{{- range $c := (include "ms.contexts" $ | fromYaml).contexts -}}
 {{- if include "ms.isIdentity" $c -}}{{- $found = true -}}{{- end -}}
 {{- end -}}
 {{- if $found -}}true{{- end -}}
