@@ -43,6 +43,15 @@ export interface ChannelSettings {
 	ackWaitMs: number;
 }
 
+/** Where customers' messages (notices, SMS, KakaoTalk) go: the outbound adapter (lib/outbound.ts). */
+export interface OutboundSettings {
+	/** "record": kept in the sending context's log only (the default); "webhook": POSTed to `webhookUrl`. */
+	provider: "record" | "webhook";
+	webhookUrl: string | undefined;
+	/** How long one send may take before it counts as failed (it is retried: the message is redelivered). */
+	timeoutMs: number;
+}
+
 export interface ObservabilitySettings {
 	/** Port of the Prometheus reporter's GET /metrics (undefined = metrics off). The gateway also answers GET /metrics. */
 	metricsPort: number | undefined;
@@ -100,6 +109,7 @@ export interface AppConfig {
 	resilience: ResilienceSettings;
 	channels: ChannelSettings;
 	payment: PaymentSimulation;
+	outbound: OutboundSettings;
 	observability: ObservabilitySettings;
 	identity: IdentitySettings;
 	rateLimit: RateLimitSettings;
@@ -160,6 +170,13 @@ function rate(env: Env, name: string, fallback: number): number {
 	return value;
 }
 
+function outbound(env: Env): OutboundSettings {
+	const provider = oneOf(env, "OUTBOUND_PROVIDER", ["record", "webhook"] as const, "record");
+	const webhookUrl = url(env, "OUTBOUND_WEBHOOK_URL", ["http", "https"]);
+	if (provider === "webhook" && !webhookUrl) throw new ConfigError("OUTBOUND_WEBHOOK_URL", 'is required with OUTBOUND_PROVIDER="webhook"');
+	return { provider, webhookUrl, timeoutMs: int(env, "OUTBOUND_TIMEOUT_MS", 3000, 1) };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
 	const transporter = url(env, "TRANSPORTER", ["nats"]);
 	return {
@@ -210,6 +227,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 			latencyMs: range(env, "PAYMENT_LATENCY_MS"),
 			declineAbove: int(env, "PAYMENT_DECLINE_ABOVE", 0)
 		},
+		outbound: outbound(env),
 		observability: {
 			metricsPort: env.METRICS_PORT ? int(env, "METRICS_PORT", 0) : undefined,
 			jaeger: env.JAEGER_HOST ? { host: env.JAEGER_HOST, port: int(env, "JAEGER_PORT", 6832, 1) } : undefined,

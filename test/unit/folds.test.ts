@@ -77,8 +77,8 @@ describe("flower delivery folds", () => {
 
 	orderInsensitive("order, delivered", placed, saga(["OrderAccepted", {}], ["DecorationCompleted", {}], ["DeliveryStarted", {}], ["DeliveryCompleted", {}]), orderFact);
 	orderInsensitive("order, rejected and refunded", placed, saga(["OrderAccepted", {}], ["OrderRejected", { reason: "장미 품절" }], ["PaymentCancelled", { reason: "forced" }]), orderFact);
-	orderInsensitive("order, its cancel accepted by the delivery while the order was down", { ...placed, status: "Decorated" }, saga(["DeliveryCancelled", {}], ["PaymentCancelled", { reason: "customer" }]), orderFact);
-	orderInsensitive("order, cancelled", { ...placed, status: "Cancelled" }, saga(["DeliveryCancelled", {}], ["PaymentCancelled", { reason: "customer" }], ["OrderAccepted", {}]), orderFact);
+	orderInsensitive("order, its cancel accepted by the delivery while the order was down", { ...placed, status: "Decorated" as const }, saga(["DeliveryCancelled", {}], ["PaymentCancelled", { reason: "customer" }]), orderFact);
+	orderInsensitive("order, cancelled", { ...placed, status: "Cancelled" as const }, saga(["DeliveryCancelled", {}], ["PaymentCancelled", { reason: "customer" }], ["OrderAccepted", {}]), orderFact);
 
 	orderInsensitive(
 		"store order, placed then cancelled",
