@@ -301,7 +301,8 @@ const ERRORS: Record<number, { name: string; description: string; schema?: strin
 	413: { name: "PayloadTooLarge", description: "The body is larger than the route takes." },
 	422: { name: "ValidationFailed", description: "Invalid input: `data` lists each field and why.", schema: "ValidationError" },
 	429: { name: "TooManyRequests", description: "Rate limited: retry after `Retry-After` seconds.", headers: ["Retry-After"] },
-	503: { name: "ServiceUnavailable", description: "A dependency is overloaded or down: retry after `Retry-After` seconds.", headers: ["Retry-After"] }
+	503: { name: "ServiceUnavailable", description: "A dependency is overloaded or down and nothing was done: retry after `Retry-After` seconds.", headers: ["Retry-After"] },
+	504: { name: "OutcomeUnknown", description: "A command that may or may not have been done (its context timed out or went away after the request reached it; `data.outcome` is `\"unknown\"`): retry with the same `Idempotency-Key` to learn which." }
 };
 
 const errorSchema: JsonSchema = {
@@ -493,9 +494,11 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 				if (pathParams.length > 0 && alias.method !== "get") errors.add(409);
 				if (action?.auth && !("public" in action.auth)) errors.add(403);
 				errors.add(503);
+				if (alias.method !== "get") errors.add(504);
 				for (const status of doc?.errors ?? []) errors.add(status);
 
 				const creates = alias.method === "post" && pathParams.length === 0 && !doc?.response;
+				if (creates) parameters.push(ref("Idempotency-Key", "parameters"));
 				const body = doc?.response ? (schemas[doc.response.name] ??= doc.response.schema, doc.response.name) : verb === "list" ? entity.page : entity.one;
 				const success: JsonSchema = {
 					description: creates ? `Created: the ${entity.title ?? "resource"}; \`Location\` is its URL.` : "OK",
@@ -558,7 +561,14 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 			schemas,
 			responses,
 			parameters: {
-				"X-Request-ID": { name: "X-Request-ID", in: "header", required: false, description: "Correlation id: answered back, and carried by the logs, traces and events of this request (one is made when none is sent).", schema: { type: "string", maxLength: 200 } }
+				"X-Request-ID": { name: "X-Request-ID", in: "header", required: false, description: "Correlation id: answered back, and carried by the logs, traces and events of this request (one is made when none is sent).", schema: { type: "string", maxLength: 200 } },
+				"Idempotency-Key": {
+					name: "Idempotency-Key",
+					in: "header",
+					required: false,
+					description: "Makes a retry safe: the same request with the same key (per caller) answers the first result — same id, same status — and creates nothing more; another request with the key is a 422. Keys are kept with what they created (at least 24 h). A 503 (nothing was done) leaves the key free; after a 504, retry with it.",
+					schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" }
+				}
 			},
 			headers: {
 				"X-Request-ID": { description: "The request's correlation id.", schema: { type: "string" } },

@@ -111,6 +111,9 @@ export interface Committed<S> {
 }
 
 export class AggregateStore<S> {
+	/** Commits of one aggregate in this process, one after the other (a hot aggregate's writers queue instead of racing). */
+	private readonly queues = new Map<string, Promise<unknown>>();
+
 	constructor(private readonly opts: StoreOptions) {}
 
 	async load(id: string): Promise<AggregateDoc<S> | null> {
@@ -129,7 +132,19 @@ export class AggregateStore<S> {
 	 * Decides on the current state and writes the decision atomically; retried on a concurrent write.
 	 * `decide` may throw (a domain error): nothing is written.
 	 */
-	async commit(id: string, decide: (current: S | null, doc: AggregateDoc<S> | null) => Decision<S> | null, options: CommitOptions = {}): Promise<Committed<S>> {
+	commit(id: string, decide: (current: S | null, doc: AggregateDoc<S> | null) => Decision<S> | null, options: CommitOptions = {}): Promise<Committed<S>> {
+		// Other processes are fenced by the version check; in this one, writers of one aggregate take turns.
+		const previous = this.queues.get(id) ?? Promise.resolve();
+		const run = previous.catch(() => undefined).then(() => this.commitNow(id, decide, options));
+		const tail = run.catch(() => undefined);
+		this.queues.set(id, tail);
+		void tail.then(() => {
+			if (this.queues.get(id) === tail) this.queues.delete(id);
+		});
+		return run;
+	}
+
+	private async commitNow(id: string, decide: (current: S | null, doc: AggregateDoc<S> | null) => Decision<S> | null, options: CommitOptions): Promise<Committed<S>> {
 		const { causationId, origin = {} } = options;
 		for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
 			const doc = await this.load(id);

@@ -92,6 +92,18 @@ const service: ContextSchema<object, object, IdentityVars> = {
 			}
 		},
 
+		/**
+		 * Whether `password` is the password of the person `username` (a step-up check inside a saga, e.g. The
+		 * Draw's certification at checkout). Internal: no route and no `auth` rule, so the gateway cannot reach it.
+		 */
+		verifyPassword: {
+			params: { $$strict: true, username: { type: "string", min: 1, max: 100 }, password: { type: "string", min: 1, max: 200 } },
+			tracing: { tags: { params: ["username"], meta: false } },
+			async handler(this: IdentityVars, ctx: Context<{ username: string; password: string }>): Promise<{ verified: boolean }> {
+				return { verified: (await this.book.authenticate("user", ctx.params.username, ctx.params.password)) !== null };
+			}
+		},
+
 		/** Operator's command (REPL: `call identity.rotateKeys`): a new key signs; the old ones verify until their tokens expire. */
 		rotateKeys: {
 			visibility: "public",

@@ -70,3 +70,20 @@ describe("identity configuration", () => {
 		expect(loadConfig({}).rateLimit).toEqual({ windowMs: 60000, apiLimit: 1200, tokenLimit: 30, trustProxy: false });
 	});
 });
+
+describe("identity.verifyPassword (a saga's step-up check)", () => {
+	it("says whether a password is a person's, inside the system only", async () => {
+		config.identity.privateKeys = undefined;
+		config.identity.accounts = undefined;
+		const broker = await startIdentity();
+		try {
+			await expect(broker.call("identity.verifyPassword", { username: "LKJ", password: "lkj-demo-pw" })).resolves.toEqual({ verified: true });
+			await expect(broker.call("identity.verifyPassword", { username: "LKJ", password: "wrong" })).resolves.toEqual({ verified: false });
+			await expect(broker.call("identity.verifyPassword", { username: "nobody", password: "x" })).resolves.toEqual({ verified: false });
+			// No `auth` rule: a call from the gateway is refused by the access middleware (it is not exposed).
+			expect(broker.registry.getActionList({}).find(a => a.name === "identity.verifyPassword")?.action?.auth).toBeUndefined();
+		} finally {
+			await broker.stop();
+		}
+	});
+});

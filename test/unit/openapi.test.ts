@@ -89,10 +89,14 @@ describe("the document", () => {
 		const make = doc.paths["/api/shop/things"].post;
 		expect(make.requestBody).toEqual({ required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/shop.thing.make.body" } } } });
 		expect(make.responses["201"].headers.Location).toBeDefined();
+		// A create takes an Idempotency-Key; a command may end "outcome unknown" (504).
+		expect(make.parameters).toContainEqual({ $ref: "#/components/parameters/Idempotency-Key" });
+		expect(make.responses["504"]).toEqual({ $ref: "#/components/responses/OutcomeUnknown" });
 		const poke = doc.paths["/api/shop/things/{id}/poke"].post;
 		expect(poke.requestBody).toBeUndefined();
 		expect(poke.parameters[0]).toEqual({ name: "id", in: "path", required: true, schema: { type: "string", minLength: 1 } });
-		expect(Object.keys(poke.responses)).toEqual(["200", "400", "401", "403", "404", "409", "413", "422", "429", "503"]);
+		expect(Object.keys(poke.responses)).toEqual(["200", "400", "401", "403", "404", "409", "413", "422", "429", "503", "504"]);
+		expect(poke.parameters).not.toContainEqual({ $ref: "#/components/parameters/Idempotency-Key" });
 	});
 
 	it("an alias whose action is not discovered is still listed; a function is listed as documented beside it, or hidden", () => {

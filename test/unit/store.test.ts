@@ -16,14 +16,14 @@ interface Stock {
 
 const broker = new ServiceBroker({ logger: false });
 
-async function store(): Promise<{ store: AggregateStore<Stock>; processed: MemoryAdapter }> {
+async function store(): Promise<{ store: AggregateStore<Stock>; processed: MemoryAdapter; documents: MemoryAdapter }> {
 	const documents = new MemoryAdapter();
 	const processed = new MemoryAdapter();
 	for (const adapter of [documents, processed]) {
 		adapter.init(broker, broker.createService({ name: `s${Math.random()}` }));
 		await adapter.connect();
 	}
-	return { store: new AggregateStore<Stock>({ system: "test", source: "test.stock", documents, processed }), processed };
+	return { store: new AggregateStore<Stock>({ system: "test", source: "test.stock", documents, processed }), processed, documents };
 }
 
 /** One event: takes a unit. */
@@ -52,10 +52,12 @@ describe("aggregate store", () => {
 		expect((await s.commit("item-2", take, { causationId: "event-1001" })).state?.applied).toBe(1002);
 	});
 
-	it("two concurrent writers of one aggregate both apply, one after the other (optimistic concurrency)", async () => {
-		const { store: s } = await store();
+	it("concurrent writers of one aggregate all apply, one after the other: in one process they queue, across processes the version check retries the loser", async () => {
+		const { store: s, documents, processed } = await store();
+		// A second process on the same collections.
+		const other = new AggregateStore<Stock>({ system: "test", source: "test.stock", documents, processed });
 		await s.commit("item-2", take, { causationId: "first" });
-		await Promise.all(Array.from({ length: 8 }, (_, i) => s.commit("item-2", take, { causationId: `c${i}` })));
+		await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? s : other).commit("item-2", take, { causationId: `c${i}` })));
 		const doc = await s.load("item-2");
 		expect(doc?.state.applied).toBe(9);
 		expect(doc?.version).toBe(9);
