@@ -5,12 +5,11 @@
  */
 import type { ServiceBroker } from "moleculer";
 import { actors, bearer, hs256WithPublicKey, mint, newPrivateKeyPem, tamper, testKey, unsignedToken, type Actors } from "../support/auth";
-import { fishDeliverySchemas, flowerDeliverySchemas, startEmbedded, routesOf } from "../support/embedded";
+import { allSchemas, startEmbedded, routesOf } from "../support/embedded";
+import { SYSTEMS } from "../../services/systems";
 import { client, eventually, type Client } from "../support/http";
 import { createPrivateKey } from "node:crypto";
 
-const flowerDeliveryRoutes = routesOf("flowerdelivery");
-const fishDeliveryRoutes = routesOf("fishdelivery");
 
 const FLOWER = "/api/flowerdelivery";
 const FISH = "/api/fishdelivery";
@@ -27,7 +26,7 @@ let otherOrder: string;
 let fishOrderId: string;
 
 beforeAll(async () => {
-	const app = await startEmbedded([...flowerDeliverySchemas, ...fishDeliverySchemas]);
+	const app = await startEmbedded(allSchemas);
 	({ broker, stop } = app);
 	http = client(app.baseUrl);
 	as = actors(http);
@@ -39,10 +38,10 @@ beforeAll(async () => {
 });
 afterAll(() => stop());
 
-/** Every route of both systems, with an id where the path takes one. */
+/** Every route of every system, with an id where the path takes one. */
 function allRoutes(id = "some-id"): [string, string][] {
 	const of = (prefix: string, routes: Record<string, string>) => Object.keys(routes).map(r => r.split(" ") as [string, string]).map(([m, p]) => [m, prefix + p.replace(/:\w+/g, id)] as [string, string]);
-	return [...of(FLOWER, flowerDeliveryRoutes), ...of(FISH, fishDeliveryRoutes)];
+	return SYSTEMS.flatMap(system => of(`/api/${system.name}`, routesOf(system.name)));
 }
 
 /** The stored state an attack must not change: orders, payments, store orders, deliveries as admin sees them. */
