@@ -97,8 +97,12 @@ export interface AppConfig {
 	natsUrl: string | undefined;
 	mongoUri: string | undefined;
 	redisUrl: string | undefined;
-	/** NeDB files directory, or ":memory:" to keep aggregates in memory. */
+	/** Where the embedded store keeps its data (a SQLite file, or NeDB files), or ":memory:" to keep aggregates in memory. */
 	dataDir: string;
+	/** The embedded store when MONGO_URI is not set: "sqlite" (durable, fast: the default) or "nedb" (moleculer-db's reference adapter). */
+	embeddedStore: "sqlite" | "nedb";
+	/** SQLite's durability: "normal" survives a crash of the process (the default), "full" the machine's too. */
+	sqliteSynchronous: "normal" | "full";
 	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 	logFormat: "short" | "json";
 	outboxSweepMs: number;
@@ -190,6 +194,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 		mongoUri: url(env, "MONGO_URI", ["mongodb", "mongodb+srv"]),
 		redisUrl: url(env, "REDIS_URL", ["redis", "rediss"]),
 		dataDir: env.DATA_DIR || "./data",
+		embeddedStore: oneOf(env, "EMBEDDED_STORE", ["sqlite", "nedb"] as const, "sqlite"),
+		sqliteSynchronous: oneOf(env, "SQLITE_SYNCHRONOUS", ["normal", "full"] as const, "normal"),
 		logLevel: oneOf(env, "LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace"] as const, "info"),
 		logFormat: oneOf(env, "LOG_FORMAT", ["short", "json"] as const, transporter ? "json" : "short"),
 		outboxSweepMs: int(env, "OUTBOX_SWEEP_MS", 1000, 50),

@@ -1,23 +1,30 @@
 /**
- * Datastore adapters behind moleculer-db's adapter interface: MongoDB when MONGO_URI is set, otherwise
- * NeDB (moleculer-db's MemoryAdapter) in a file under DATA_DIR, or in memory when DATA_DIR=":memory:".
+ * Datastore adapters behind moleculer-db's adapter interface: MongoDB when MONGO_URI is set, otherwise the
+ * embedded store — SQLite (lib/sqlite-adapter.ts: one file under DATA_DIR, durable across kill -9) by
+ * default, or NeDB (moleculer-db's MemoryAdapter, one file per collection) with EMBEDDED_STORE=nedb — kept
+ * in memory when DATA_DIR=":memory:".
  */
 import fs from "node:fs";
 import path from "node:path";
 import { MemoryAdapter, type DbAdapter } from "moleculer-db";
 import MongoDbAdapter from "moleculer-db-adapter-mongo";
 import type { AppConfig } from "../config";
+import { SqliteAdapter } from "./sqlite-adapter";
 
-export function createDbAdapter(cfg: Pick<AppConfig, "mongoUri" | "dataDir">, collection: string): DbAdapter {
+export function createDbAdapter(cfg: Pick<AppConfig, "mongoUri" | "dataDir" | "embeddedStore" | "sqliteSynchronous">, collection: string): DbAdapter {
 	if (cfg.mongoUri) return new MongoDbAdapter(cfg.mongoUri);
+	if (cfg.embeddedStore === "sqlite") {
+		const file = cfg.dataDir === ":memory:" ? ":memory:" : path.join(cfg.dataDir, "store.sqlite");
+		return new SqliteAdapter({ file, table: collection, synchronous: cfg.sqliteSynchronous });
+	}
 	if (cfg.dataDir === ":memory:") return new MemoryAdapter();
 	fs.mkdirSync(cfg.dataDir, { recursive: true });
 	return new MemoryAdapter({ filename: path.join(cfg.dataDir, `${collection}.db`), autoload: false });
 }
 
-/** Duplicate-key errors of NeDB ("uniqueViolated") and MongoDB (11000). */
+/** Duplicate-key errors of NeDB ("uniqueViolated"), MongoDB (11000) and SQLite (a primary key constraint). */
 export function isDuplicateKey(err: unknown): boolean {
 	if (typeof err !== "object" || err === null) return false;
-	const e = err as { errorType?: string; code?: number };
-	return e.errorType === "uniqueViolated" || e.code === 11000;
+	const e = err as { errorType?: string; code?: number | string };
+	return e.errorType === "uniqueViolated" || e.code === 11000 || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }

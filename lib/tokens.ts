@@ -3,6 +3,7 @@
  * identity context, which issues them): JWTs signed RS256, checked against a JWKS only, so any number of
  * gateway replicas agree without sharing anything but the keys' public halves. Plain TypeScript over jose.
  */
+import { createHash } from "node:crypto";
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from "jose";
 import { isRole, type Principal } from "../domain";
 
@@ -31,6 +32,8 @@ export interface VerifierSettings {
 	/** A token signed by a key we do not know refetches the JWKS (a rotation), at most this often (ms). */
 	minRefreshMs?: number;
 	clockToleranceSeconds?: number;
+	/** Tokens remembered as verified (by their SHA-256), so a client's next request costs no RSA verification; 0 = none. */
+	cacheSize?: number;
 }
 
 export interface VerifiedToken extends Principal {
@@ -46,6 +49,13 @@ export interface VerifiedToken extends Principal {
 export class TokenVerifier {
 	private keys?: { set: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; fetchedAt: number };
 	private fetching?: Promise<void>;
+	/**
+	 * Verified tokens by their SHA-256 (never the tokens themselves), each until it expires: the signature and
+	 * the claims of a token cannot change, so verifying it again could only say the same — until `exp`, which is
+	 * checked on every use. Nothing else changes: a token stays valid until it expires (there is no revocation
+	 * list), exactly as without the cache; a key retired from the JWKS only ever signed tokens that have expired.
+	 */
+	private readonly verified = new Map<string, VerifiedToken>();
 
 	constructor(
 		private readonly fetchJwks: () => Promise<JSONWebKeySet>,
@@ -80,6 +90,23 @@ export class TokenVerifier {
 
 	async verify(token: string | undefined): Promise<VerifiedToken> {
 		if (!token) throw new TokenError("missing", "A bearer token is required");
+		const max = this.settings.cacheSize ?? 10000;
+		const digest = max > 0 ? createHash("sha256").update(token).digest("base64url") : "";
+		const known = max > 0 ? this.verified.get(digest) : undefined;
+		if (known) {
+			if (known.exp * 1000 > Date.now() - (this.settings.clockToleranceSeconds ?? 5) * 1000) return known;
+			this.verified.delete(digest);
+			throw new TokenError("expired", "The token has expired");
+		}
+		const result = await this.verifyAnew(token);
+		if (max > 0) {
+			if (this.verified.size >= max) this.verified.delete(this.verified.keys().next().value as string);
+			this.verified.set(digest, result);
+		}
+		return result;
+	}
+
+	private async verifyAnew(token: string): Promise<VerifiedToken> {
 		if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) throw new TokenError("malformed", "The bearer token is not a JWT");
 		let header: ReturnType<typeof decodeProtectedHeader>;
 		try {

@@ -126,6 +126,31 @@ describe("signing keys, tokens and rotation", () => {
 		expect(await verifier.verify(access_token)).toMatchObject({ sub: "kjshop", roles: ["store"], store: "KJSHOP" });
 	});
 
+	it("verifies a token once: a repeat is answered from memory (no RSA verification), until the token expires", async () => {
+		const ring = new KeyRing([await generateKey()]);
+		let fetches = 0;
+		const jwks = ring.jwks();
+		const verifier = new TokenVerifier(
+			async () => {
+				fetches++;
+				return jwks;
+			},
+			{ issuer: "test-issuer", cacheMs: 60000, clockToleranceSeconds: 0 }
+		);
+		const { access_token } = await issueAccessToken(ring, { sub: "LKJ", roles: ["customer"] }, { ...SETTINGS, ttlSeconds: 1 });
+		const first = await verifier.verify(access_token);
+		expect(await verifier.verify(access_token)).toBe(first); // the same answer object: remembered, not verified again
+		expect(fetches).toBe(1);
+		// A forged copy of it is not a repeat: its digest differs, and it is verified (and refused).
+		await expect(verifier.verify(`${access_token.slice(0, -2)}AA`)).rejects.toMatchObject({ problem: "invalid" });
+		await new Promise(resolve => setTimeout(resolve, 1100));
+		await expect(verifier.verify(access_token)).rejects.toMatchObject({ problem: "expired" });
+		// Without the memory (cacheSize 0) every call verifies again.
+		const plain = new TokenVerifier(async () => jwks, { issuer: "test-issuer", cacheMs: 60000, cacheSize: 0 });
+		const other = (await issueAccessToken(ring, { sub: "x", roles: ["rider"] }, SETTINGS)).access_token;
+		expect(await plain.verify(other)).not.toBe(await plain.verify(other));
+	});
+
 	it("rotation: the new key signs, the old one still verifies until its tokens have expired, then is dropped", async () => {
 		const ring = new KeyRing([await generateKey("k1")]);
 		const before = await issueAccessToken(ring, { sub: "LKJ", roles: ["customer"] }, SETTINGS);

@@ -3,7 +3,8 @@
  * aggregate, optimistic concurrency, and the creating request kept with the aggregate.
  */
 import { ServiceBroker } from "moleculer";
-import { MemoryAdapter } from "moleculer-db";
+import { MemoryAdapter, type DbAdapter } from "moleculer-db";
+import { SqliteAdapter } from "../../lib/sqlite-adapter";
 import type { Decision } from "../../domain";
 import { AggregateStore, PROCESSED_IN_DOCUMENT } from "../../mixins/store";
 
@@ -16,9 +17,16 @@ interface Stock {
 
 const broker = new ServiceBroker({ logger: false });
 
-async function store(): Promise<{ store: AggregateStore<Stock>; processed: MemoryAdapter; documents: MemoryAdapter }> {
-	const documents = new MemoryAdapter();
-	const processed = new MemoryAdapter();
+/** The store on each embedded adapter: moleculer-db's NeDB reference adapter, and SQLite (the default). */
+const ADAPTERS: [string, (table: string) => DbAdapter][] = [
+	["NeDB", () => new MemoryAdapter()],
+	["SQLite", table => new SqliteAdapter({ file: ":memory:", table })]
+];
+let makeAdapter: (table: string) => DbAdapter = ADAPTERS[0][1];
+
+async function store(): Promise<{ store: AggregateStore<Stock>; processed: DbAdapter; documents: DbAdapter }> {
+	const documents = makeAdapter("documents");
+	const processed = makeAdapter("processed");
 	for (const adapter of [documents, processed]) {
 		adapter.init(broker, broker.createService({ name: `s${Math.random()}` }));
 		await adapter.connect();
@@ -32,7 +40,11 @@ const take = (current: Stock | null): Decision<Stock> => {
 	return { state: { ...s, units: s.units - 1, applied: s.applied + 1 }, events: [{ type: "Taken", data: { itemcd: "item-2" } }] };
 };
 
-describe("aggregate store", () => {
+describe.each(ADAPTERS)("aggregate store on %s", (_name, adapter) => {
+	beforeAll(() => {
+		makeAdapter = adapter;
+	});
+
 	it("recognises a redelivered event however many others came after it: replayed after 1,000 on one aggregate, it changes nothing", async () => {
 		const { store: s, processed } = await store();
 		for (let i = 0; i <= 1000; i++) await s.commit("item-2", take, { causationId: `event-${i}` });
