@@ -12,6 +12,7 @@ import { accessMiddleware } from "./middlewares/access";
 import { channelRetryMiddleware, channelsMiddleware } from "./middlewares/channels";
 import { healthMiddleware } from "./middlewares/health";
 import { channelObservabilityMiddlewares, errorLogMiddleware, jsonLogFormatter, metricsOptions, tracingOptions } from "./middlewares/observability";
+import { replCommands } from "./services/operations/repl-commands";
 
 /**
  * Moleculer's internal middlewares (innermost first), with one change: Timeout wraps inside CircuitBreaker.
@@ -78,6 +79,8 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 		registry: { strategy: "RoundRobin", preferLocal: true },
 		tracking: { enabled: true, shutdownTimeout: 10000 },
 		validator: true,
+		// The operator's commands in `npm run repl` (services/operations/repl-commands.ts).
+		replOptions: { customCommands: replCommands },
 		metrics: metricsOptions(config.observability),
 		tracing: tracingOptions(config.observability),
 

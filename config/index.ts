@@ -41,6 +41,8 @@ export interface ChannelSettings {
 	deadLetterQueue: string;
 	/** How long JetStream waits for an ack before redelivering (a crashed consumer's messages come back after this). */
 	ackWaitMs: number;
+	/** Embedded default: how long messages every group has handled are kept for groups that subscribe later (ms). */
+	retentionMs: number;
 }
 
 /** Where customers' messages (notices, SMS, KakaoTalk) go: the outbound adapter (lib/outbound.ts). */
@@ -227,7 +229,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 			backoffBaseMs: int(env, "CHANNEL_BACKOFF_MS", 200, 1),
 			backoffMaxMs: int(env, "CHANNEL_BACKOFF_MAX_MS", 10000, 1),
 			deadLetterQueue: env.CHANNEL_DEAD_LETTER || "DEAD_LETTER",
-			ackWaitMs: int(env, "CHANNEL_ACK_WAIT_MS", 30000, 100)
+			ackWaitMs: int(env, "CHANNEL_ACK_WAIT_MS", 30000, 100),
+			retentionMs: int(env, "CHANNEL_RETENTION_MS", 86_400_000, 1000)
 		},
 		payment: {
 			latencyMs: range(env, "PAYMENT_LATENCY_MS"),

@@ -23,8 +23,8 @@ type Value = string | number | boolean | null;
 
 const databases = new Map<string, { db: Database.Database; users: number }>();
 
-/** The process's connection to `file` (opened once, WAL, the given durability). */
-function open(file: string, synchronous: "normal" | "full"): Database.Database {
+/** The process's connection to `file` (opened once, WAL, the given durability); ":memory:" is a database of its own. */
+export function openDatabase(file: string, synchronous: "normal" | "full"): Database.Database {
 	// In memory: a database of its own (nothing to share, and two brokers of one test process stay apart).
 	if (file === ":memory:") return new Database(":memory:");
 	const known = databases.get(file);
@@ -41,7 +41,8 @@ function open(file: string, synchronous: "normal" | "full"): Database.Database {
 	return db;
 }
 
-function close(file: string, db: Database.Database): void {
+/** Gives back a connection `openDatabase` answered (closed when its last user gives it back). */
+export function closeDatabase(file: string, db: Database.Database): void {
 	if (file === ":memory:") {
 		db.close();
 		return;
@@ -149,7 +150,7 @@ export class SqliteAdapter implements DbAdapter {
 	init(_broker: ServiceBroker, _service: Service): void {}
 
 	async connect(): Promise<void> {
-		const db = open(this.opts.file, this.opts.synchronous ?? "normal");
+		const db = openDatabase(this.opts.file, this.opts.synchronous ?? "normal");
 		const t = ident(this.opts.table);
 		db.exec(`CREATE TABLE IF NOT EXISTS ${t} (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, pending INTEGER GENERATED ALWAYS AS (coalesce(json_array_length(doc, '$.outbox'), 0) > 0) VIRTUAL)`);
 		db.exec(`CREATE INDEX IF NOT EXISTS ${ident(`${this.opts.table}__pending`)} ON ${t}(pending) WHERE pending`);
@@ -161,7 +162,7 @@ export class SqliteAdapter implements DbAdapter {
 		const db = this.db;
 		this.db = undefined;
 		this.statements.clear();
-		close(this.opts.file, db);
+		closeDatabase(this.opts.file, db);
 	}
 
 	private get conn(): Database.Database {

@@ -4,12 +4,15 @@
  * - cluster: NATS JetStream (the same server as the transporter). Streams are created before the first
  *   publish, new consumer groups start from the first retained message (deliver_policy "all"), failed
  *   handlers are redelivered with exponential back-off and then moved to a dead-letter stream;
- * - embedded: the in-process adapter (Moleculer balanced events), with in-process retries and back-off.
+ * - embedded: the durable local adapter (middlewares/local-channels.ts: SQLite beside the store), with the
+ *   same redelivery with back-off and dead letters, so the embedded default is crash-safe too.
  */
 import { Adapters, Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware, ServiceBroker, Context } from "moleculer";
 import type { AppConfig } from "../config";
+import path from "node:path";
 import { PoisonMessageError, type EventContract } from "../lib/contracts";
+import { LocalDurableAdapter } from "./local-channels";
 
 export type ChannelHandler = (ctx: Context<unknown>, raw?: unknown) => Promise<void>;
 
@@ -32,8 +35,8 @@ interface ChannelAdapter {
 	connected: boolean;
 	stopping?: boolean;
 	createStream?: (streamName: string, subjects: string[], opts: object) => Promise<unknown>;
-	/** JetStream: publishes the message to the channel's dead-letter stream (the adapter acks it afterwards). */
-	moveToDeadLetter?: (chan: object, message: unknown) => Promise<void>;
+	/** Parks the message on the channel's dead-letter queue (the adapter then acks it); `err` why (local adapter). */
+	moveToDeadLetter?: (chan: object, message: object, err?: unknown) => Promise<void>;
 	metricsIncrement?: (metric: string, chan: object) => void;
 }
 
@@ -86,57 +89,40 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number): nu
 	return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
-interface JetStreamMessage {
+/** A message its adapter redelivers when asked (a JetStream message, or the local adapter's). */
+interface RedeliverableMessage {
 	nak(delayMs?: number): void;
 	info: { redeliveryCount: number };
 }
 
-function isJetStreamMessage(raw: unknown): raw is JetStreamMessage {
+function isRedeliverable(raw: unknown): raw is RedeliverableMessage {
 	return typeof raw === "object" && raw !== null && "nak" in raw && "info" in raw;
 }
 
-const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
-
 /**
- * Retry with back-off for channel handlers.
- * JetStream: the message is NAK'ed with a growing delay (the adapter then counts redeliveries and moves
- * the message to the dead-letter stream after `maxRetries`). In-process adapter: retried in place.
+ * Retry with back-off for channel handlers: the message is NAK'ed with a growing delay (the adapter counts
+ * deliveries and parks the message on the dead-letter queue after `maxRetries`); a poison message is parked
+ * at once.
  */
 export function channelRetryMiddleware(settings: AppConfig["channels"]): ChannelMiddleware {
 	return {
 		name: "ChannelRetry",
 		localChannel(next, chan) {
 			return async (ctx, raw) => {
-				if (isJetStreamMessage(raw)) {
-					try {
-						return await next(ctx, raw);
-					} catch (err) {
-						const adapter = hasChannels(ctx.broker) ? ctx.broker.channelAdapter : undefined;
-						if (err instanceof PoisonMessageError && adapter?.moveToDeadLetter) {
-							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): poison message moved to the dead-letter stream: ${err.message}`);
-							adapter.metricsIncrement?.("moleculer.channels.messages.errors.total", chan);
-							await adapter.moveToDeadLetter(chan, raw);
-							return; // handled: the adapter acks it
-						}
-						const attempt = raw.info.redeliveryCount;
-						if (attempt < settings.maxRetries) raw.nak(backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs));
-						throw err;
+				if (!isRedeliverable(raw)) return next(ctx, raw);
+				try {
+					return await next(ctx, raw);
+				} catch (err) {
+					const adapter = hasChannels(ctx.broker) ? ctx.broker.channelAdapter : undefined;
+					if (err instanceof PoisonMessageError && adapter?.moveToDeadLetter) {
+						ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): poison message moved to the dead-letter queue: ${err.message}`);
+						adapter.metricsIncrement?.("moleculer.channels.messages.errors.total", chan);
+						await adapter.moveToDeadLetter(chan, raw, err);
+						return; // handled: the adapter acks it
 					}
-				}
-				for (let attempt = 1; ; attempt++) {
-					try {
-						return await next(ctx, raw);
-					} catch (err) {
-						if (err instanceof PoisonMessageError) {
-							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): poison message, not retried; dead-lettered to the log`, ctx.params, err);
-							throw err;
-						}
-						if (attempt > settings.maxRetries) {
-							ctx.broker.logger.error(`Channel '${chan.name}' (${chan.group}): giving up after ${attempt} attempts; message dead-lettered to the log`, ctx.params, err);
-							throw err;
-						}
-						await sleep(backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs));
-					}
+					const attempt = raw.info.redeliveryCount;
+					if (attempt < settings.maxRetries) raw.nak(backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs));
+					throw err;
 				}
 			};
 		}
@@ -158,7 +144,12 @@ export function channelsMiddleware(cfg: AppConfig): Middleware {
 					consumerOptions: { config: { deliver_policy: "all", ack_wait: cfg.channels.ackWaitMs * 1_000_000 } }
 				}
 		  })
-		: new Adapters.Fake({ ...common, deadLettering: { enabled: false } });
+		: new LocalDurableAdapter({
+				file: cfg.dataDir === ":memory:" ? ":memory:" : path.join(cfg.dataDir, "channels.sqlite"),
+				maxInFlight: cfg.channels.maxInFlight,
+				maxRetries: cfg.channels.maxRetries,
+				retentionMs: cfg.channels.retentionMs
+		  });
 	return ChannelsMiddleware({
 		// The generated typings list only config objects, while the middleware also takes an adapter instance.
 		adapter: adapter as unknown as string,

@@ -1,9 +1,11 @@
 /**
- * CQRS read models: rows folded from events, kept in memory (embedded default) or in Redis (REDIS_URL),
- * so many replicas of a view context share one view. Each row remembers every event it folded (a set of
+ * CQRS read models: rows folded from events, kept in Redis (REDIS_URL: many replicas of a view context share
+ * one view), in SQLite in the embedded default (durable like its aggregates), or in memory (DATA_DIR=":memory:"). Each row remembers every event it folded (a set of
  * ids beside it, however many): an event delivered twice changes nothing the second time. Updates are
  * atomic per row (Redis WATCH/MULTI).
  */
+import path from "node:path";
+import type Database from "better-sqlite3";
 import Redis from "ioredis";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { config } from "../config";
@@ -11,6 +13,7 @@ import type { DomainEvent } from "../domain";
 import { assertInScope, type AccessRule } from "../lib/access";
 import type { EventContract } from "../lib/contracts";
 import { notFound } from "../lib/errors";
+import { closeDatabase, openDatabase } from "../lib/sqlite-adapter";
 import { consume } from "./consume";
 import { listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 import { defineMixin } from "./schema";
@@ -142,15 +145,69 @@ export class RedisViewStore<R> implements ViewStore<R> {
 	}
 }
 
+/**
+ * The embedded default's durable view: rows and their applied-event ids in SQLite (DATA_DIR/views.sqlite),
+ * one transaction per fold, so a view survives a kill -9 of the process as the aggregates do.
+ */
+export class SqliteViewStore<R> implements ViewStore<R> {
+	private readonly db: Database.Database;
+	private readonly rows: string;
+	private readonly applied: string;
+
+	constructor(
+		private readonly file: string,
+		name: string
+	) {
+		this.db = openDatabase(file, config.sqliteSynchronous);
+		this.rows = `"view:${name.replace(/"/g, "")}"`;
+		this.applied = `"view:${name.replace(/"/g, "")}:applied"`;
+		this.db.exec(`CREATE TABLE IF NOT EXISTS ${this.rows} (key TEXT PRIMARY KEY, row TEXT NOT NULL); CREATE TABLE IF NOT EXISTS ${this.applied} (key TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (key, event_id))`);
+	}
+
+	async get(key: string): Promise<R | null> {
+		const found = this.db.prepare(`SELECT row FROM ${this.rows} WHERE key = ?`).get(key) as { row: string } | undefined;
+		return found ? (JSON.parse(found.row) as R) : null;
+	}
+
+	async apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
+		return this.db.transaction((): R | null => {
+			const found = this.db.prepare(`SELECT row FROM ${this.rows} WHERE key = ?`).get(key) as { row: string } | undefined;
+			const prev = found ? (JSON.parse(found.row) as R) : null;
+			if (this.db.prepare(`SELECT 1 FROM ${this.applied} WHERE key = ? AND event_id = ?`).get(key, eventId)) return prev;
+			const next = fold(prev);
+			if (next === null) return prev;
+			this.db.prepare(`INSERT INTO ${this.rows} (key, row) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET row = excluded.row`).run(key, JSON.stringify(next));
+			this.db.prepare(`INSERT INTO ${this.applied} (key, event_id) VALUES (?, ?)`).run(key, eventId);
+			return next;
+		})();
+	}
+
+	async list(q: ViewQuery): Promise<Page<R>> {
+		const rows = (this.db.prepare(`SELECT row FROM ${this.rows}`).all() as { row: string }[]).map(r => JSON.parse(r.row) as R);
+		return pageOf(rows, q);
+	}
+
+	async close(): Promise<void> {
+		closeDatabase(this.file, this.db);
+	}
+}
+
 export interface ViewMethods<R> {
 	view: ViewStore<R>;
 }
 
-/** Mixin factory: `this.view` is the context's read model (named after the context unless `name` is given), in Redis when REDIS_URL is set. */
+/**
+ * Mixin factory: `this.view` is the context's read model (named after the context unless `name` is given):
+ * in Redis when REDIS_URL is set (replicas share it), otherwise in the embedded default's SQLite file under
+ * DATA_DIR, or in memory when DATA_DIR=":memory:".
+ */
 export function viewStore<R>(name?: string): Partial<ServiceSchema> {
 	return defineMixin<object, ViewMethods<R>>({
 		created(this: Service & ViewMethods<R>) {
-			this.view = config.redisUrl ? new RedisViewStore<R>(config.redisUrl, name ?? this.fullName) : new MemoryViewStore<R>();
+			const viewName = name ?? this.fullName;
+			if (config.redisUrl) this.view = new RedisViewStore<R>(config.redisUrl, viewName);
+			else if (config.dataDir === ":memory:") this.view = new MemoryViewStore<R>();
+			else this.view = new SqliteViewStore<R>(path.join(config.dataDir, "views.sqlite"), viewName);
 		},
 		async stopped(this: Service & ViewMethods<R>) {
 			await this.view.close();

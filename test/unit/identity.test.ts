@@ -137,14 +137,19 @@ describe("signing keys, tokens and rotation", () => {
 			},
 			{ issuer: "test-issuer", cacheMs: 60000, clockToleranceSeconds: 0 }
 		);
-		const { access_token } = await issueAccessToken(ring, { sub: "LKJ", roles: ["customer"] }, { ...SETTINGS, ttlSeconds: 1 });
+		const { access_token } = await issueAccessToken(ring, { sub: "LKJ", roles: ["customer"] }, SETTINGS);
 		const first = await verifier.verify(access_token);
 		expect(await verifier.verify(access_token)).toBe(first); // the same answer object: remembered, not verified again
 		expect(fetches).toBe(1);
 		// A forged copy of it is not a repeat: its digest differs, and it is verified (and refused).
 		await expect(verifier.verify(`${access_token.slice(0, -2)}AA`)).rejects.toMatchObject({ problem: "invalid" });
-		await new Promise(resolve => setTimeout(resolve, 1100));
-		await expect(verifier.verify(access_token)).rejects.toMatchObject({ problem: "expired" });
+		// Past its expiry (the clock moved on), the remembered token is expired, and forgotten.
+		const now = jest.spyOn(Date, "now").mockReturnValue(first.exp * 1000 + 1000);
+		try {
+			await expect(verifier.verify(access_token)).rejects.toMatchObject({ problem: "expired" });
+		} finally {
+			now.mockRestore();
+		}
 		// Without the memory (cacheSize 0) every call verifies again.
 		const plain = new TokenVerifier(async () => jwks, { issuer: "test-issuer", cacheMs: 60000, cacheSize: 0 });
 		const other = (await issueAccessToken(ring, { sub: "x", roles: ["rider"] }, SETTINGS)).access_token;

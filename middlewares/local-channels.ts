@@ -1,0 +1,275 @@
+/**
+ * The embedded default's durable channels: a @moleculer/channels adapter for one process that keeps every
+ * message owed to every consumer group in SQLite until that group has handled it — the same promises
+ * JetStream makes in the cluster, without a server:
+ * - publishing writes the message (de-duplicated by its message id, the event id) and one delivery per
+ *   known consumer group in one transaction; a group subscribing for the first time gets every retained
+ *   message of its channel;
+ * - a delivery is removed only after its handler succeeded, so a kill -9 at any moment loses nothing: after
+ *   a restart every owed delivery is handed over again (consumers are idempotent, so once in effect);
+ * - a failed handler is redelivered with the back-off its retry middleware asks for (`nak(delay)`, as a
+ *   JetStream message), then parked as a dead letter with its error after `maxRetries` deliveries (or at
+ *   once for a poison message), where an operator lists it and replays it (`deadletters`, `replay` in the REPL).
+ * Messages already handled by every group are kept for CHANNEL_RETENTION_MS (a late new group reads them),
+ * then pruned. One process only (the embedded default); a cluster uses NATS JetStream.
+ */
+import { randomUUID } from "node:crypto";
+import { Adapters } from "@moleculer/channels";
+import type { Channel as Chan } from "@moleculer/channels/types/src";
+import type { Service } from "moleculer";
+import type Database from "better-sqlite3";
+import { openDatabase, closeDatabase } from "../lib/sqlite-adapter";
+
+/** What a handler gets as the raw message: shaped like a JetStream message where the retry middleware looks. */
+export interface LocalMessage {
+	seq: number;
+	payload: unknown;
+	headers: Record<string, string>;
+	info: { redeliveryCount: number };
+	/** Ask for a redelivery after `delayMs` (the retry middleware's back-off). */
+	nak(delayMs?: number): void;
+}
+
+export interface DeadLetter {
+	id: string;
+	channel: string;
+	group: string;
+	/** The message as published (an event: `{ id, type, data, … }`). */
+	payload: unknown;
+	error: string;
+	deliveries: number;
+	at: string;
+}
+
+export interface LocalChannelsOptions {
+	/** The SQLite file, or ":memory:". */
+	file: string;
+	maxInFlight: number;
+	maxRetries: number;
+	/** How long handled messages stay for groups that subscribe later (ms). */
+	retentionMs: number;
+}
+
+interface Subscription {
+	chan: Chan;
+	inFlight: Set<number>;
+	timer?: NodeJS.Timeout;
+	pumping: boolean;
+}
+
+interface DeliveryRow {
+	seq: number;
+	attempts: number;
+	payload: string;
+	headers: string;
+}
+
+const BaseAdapter = Adapters.Base;
+
+export class LocalDurableAdapter extends BaseAdapter {
+	stopping = false;
+	private db?: Database.Database;
+	private readonly subs = new Map<string, Subscription>();
+	private pruneTimer?: NodeJS.Timeout;
+
+	constructor(private readonly local: LocalChannelsOptions) {
+		super({ maxInFlight: local.maxInFlight, maxRetries: local.maxRetries, deadLettering: { enabled: true, queueName: "DEAD_LETTER" } });
+	}
+
+	override async connect(): Promise<void> {
+		const db = openDatabase(this.local.file, "normal");
+		db.exec(`
+			CREATE TABLE IF NOT EXISTS channel_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, msg_id TEXT UNIQUE, payload TEXT NOT NULL, headers TEXT NOT NULL, at INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS channel_groups (channel TEXT NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (channel, grp));
+			CREATE TABLE IF NOT EXISTS channel_deliveries (grp TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, PRIMARY KEY (grp, seq));
+			CREATE INDEX IF NOT EXISTS channel_deliveries_due ON channel_deliveries (channel, grp, next_at, seq);
+			CREATE TABLE IF NOT EXISTS channel_dead_letters (id TEXT PRIMARY KEY, channel TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL, headers TEXT NOT NULL, error TEXT NOT NULL, deliveries INTEGER NOT NULL, at INTEGER NOT NULL);
+		`);
+		this.db = db;
+		this.connected = true;
+		this.pruneTimer = setInterval(() => this.prune(), Math.min(60_000, Math.max(1000, this.local.retentionMs))).unref();
+	}
+
+	override async disconnect(): Promise<void> {
+		this.stopping = true;
+		clearInterval(this.pruneTimer);
+		for (const sub of this.subs.values()) clearTimeout(sub.timer);
+		const db = this.db;
+		this.db = undefined;
+		this.connected = false;
+		if (db) closeDatabase(this.local.file, db);
+	}
+
+	private get conn(): Database.Database {
+		if (!this.db) throw new Error("local channels: not connected");
+		return this.db;
+	}
+
+	override async subscribe(chan: Chan, _svc: Service): Promise<void> {
+		if (chan.maxInFlight == null) chan.maxInFlight = this.local.maxInFlight;
+		if (chan.maxRetries == null) chan.maxRetries = this.local.maxRetries;
+		const db = this.conn;
+		// A group new to this channel starts from the first retained message.
+		db.transaction(() => {
+			const added = db.prepare("INSERT OR IGNORE INTO channel_groups (channel, grp) VALUES (?, ?)").run(chan.name, chan.group).changes;
+			if (added) db.prepare("INSERT OR IGNORE INTO channel_deliveries (grp, seq, channel, next_at) SELECT ?, seq, channel, 0 FROM channel_messages WHERE channel = ?").run(chan.group, chan.name);
+		})();
+		this.initChannelActiveMessages(chan.id, false);
+		this.subs.set(chan.id, { chan, inFlight: new Set(), pumping: false });
+		this.wake(chan.id);
+	}
+
+	override async unsubscribe(chan: Chan): Promise<void> {
+		if (chan.unsubscribing) return;
+		chan.unsubscribing = true;
+		const sub = this.subs.get(chan.id);
+		if (!sub) return;
+		clearTimeout(sub.timer);
+		// Let the messages being handled finish; the rest stays owed (handed over at the next start).
+		while (sub.inFlight.size > 0) await new Promise(resolve => setTimeout(resolve, 20));
+		this.subs.delete(chan.id);
+		this.stopChannelActiveMessages(chan.id);
+	}
+
+	override async publish(channelName: string, payload: unknown, opts: { msgID?: string; headers?: Record<string, string> } = {}): Promise<void> {
+		const db = this.conn;
+		db.transaction(() => {
+			const inserted = db.prepare("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, opts.msgID ?? randomUUID(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {}), Date.now());
+			if (inserted.changes === 0) return; // the same message id again: published already
+			db.prepare("INSERT INTO channel_deliveries (grp, seq, channel, next_at) SELECT grp, ?, channel, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
+		})();
+		for (const [id, sub] of this.subs) if (sub.chan.name === channelName) this.wake(id);
+	}
+
+	override parseMessageHeaders(raw: LocalMessage): Record<string, string> {
+		return raw.headers;
+	}
+
+	/** Hands owed deliveries to the handler, up to maxInFlight at a time, in order. */
+	private wake(chanId: string): void {
+		const sub = this.subs.get(chanId);
+		if (!sub || sub.pumping || this.stopping || sub.chan.unsubscribing || !this.db) return;
+		sub.pumping = true;
+		setImmediate(() => {
+			sub.pumping = false;
+			this.pump(sub);
+		});
+	}
+
+	private pump(sub: Subscription): void {
+		if (this.stopping || sub.chan.unsubscribing || !this.db) return;
+		const { chan } = sub;
+		const free = (chan.maxInFlight ?? this.local.maxInFlight) - sub.inFlight.size;
+		if (free <= 0) return;
+		const now = Date.now();
+		const rows = this.conn
+			.prepare(
+				`SELECT d.seq, d.attempts, m.payload, m.headers FROM channel_deliveries d JOIN channel_messages m ON m.seq = d.seq
+				 WHERE d.channel = ? AND d.grp = ? AND d.next_at <= ? ORDER BY d.seq LIMIT ?`
+			)
+			.all(chan.name, chan.group, now, free + sub.inFlight.size) as DeliveryRow[];
+		for (const row of rows) {
+			if (sub.inFlight.size >= (chan.maxInFlight ?? this.local.maxInFlight)) break;
+			if (sub.inFlight.has(row.seq)) continue;
+			sub.inFlight.add(row.seq);
+			this.addChannelActiveMessages(chan.id, [row.seq]);
+			void this.deliver(sub, row).finally(() => {
+				sub.inFlight.delete(row.seq);
+				if (this.subs.get(chan.id) === sub) this.removeChannelActiveMessages(chan.id, [row.seq]);
+				this.wake(chan.id);
+			});
+		}
+		// Nothing due now: wake when the next redelivery is.
+		if (rows.length === 0 && sub.inFlight.size === 0) {
+			const next = this.conn.prepare("SELECT min(next_at) AS at FROM channel_deliveries WHERE channel = ? AND grp = ?").get(chan.name, chan.group) as { at: number | null };
+			clearTimeout(sub.timer);
+			if (next.at !== null) sub.timer = setTimeout(() => this.wake(chan.id), Math.max(5, next.at - now));
+		}
+	}
+
+	private async deliver(sub: Subscription, row: DeliveryRow): Promise<void> {
+		const { chan } = sub;
+		const deliveries = row.attempts + 1;
+		let nakDelay: number | undefined;
+		const raw: LocalMessage = {
+			seq: row.seq,
+			payload: JSON.parse(row.payload),
+			headers: JSON.parse(row.headers) as Record<string, string>,
+			info: { redeliveryCount: deliveries },
+			nak: (delayMs = 0) => {
+				nakDelay = delayMs;
+			}
+		};
+		try {
+			await chan.handler(raw.payload, raw);
+			if (this.db) this.conn.prepare("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, row.seq);
+		} catch (err) {
+			if (!this.db) return;
+			if (nakDelay !== undefined && (chan.maxRetries <= 0 || deliveries < chan.maxRetries)) {
+				this.metricsIncrement("moleculer.channels.messages.retries.total", chan);
+				this.conn.prepare("UPDATE channel_deliveries SET attempts = ?, next_at = ? WHERE grp = ? AND seq = ?").run(deliveries, Date.now() + nakDelay, chan.group, row.seq);
+			} else {
+				this.metricsIncrement("moleculer.channels.messages.errors.total", chan);
+				this.park(chan, raw, err, deliveries);
+			}
+		}
+	}
+
+	/** The retry middleware's way to park a poison message at once (it then returns: the delivery is done). */
+	async moveToDeadLetter(chan: Chan, raw: LocalMessage, err?: unknown): Promise<void> {
+		this.park(chan, raw, err ?? new Error("poison message"), raw.info.redeliveryCount, false);
+	}
+
+	private park(chan: Chan, raw: LocalMessage, err: unknown, deliveries: number, removeDelivery = true): void {
+		const db = this.conn;
+		db.transaction(() => {
+			db.prepare("INSERT OR REPLACE INTO channel_dead_letters (id, channel, grp, seq, payload, headers, error, deliveries, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+				`${chan.group}:${raw.seq}`,
+				chan.name,
+				chan.group,
+				raw.seq,
+				JSON.stringify(raw.payload),
+				JSON.stringify(raw.headers),
+				err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+				deliveries,
+				Date.now()
+			);
+			if (removeDelivery) db.prepare("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, raw.seq);
+		})();
+		this.metricsIncrement("moleculer.channels.messages.deadLettering.total", chan);
+		this.logger.warn(`Channel '${chan.name}' (${chan.group}): message ${raw.seq} parked as a dead letter after ${deliveries} deliveries (replay it from the REPL: replay ${chan.group}:${raw.seq})`);
+	}
+
+	/** The parked messages, oldest first. */
+	deadLetters(): DeadLetter[] {
+		const rows = this.conn.prepare("SELECT id, channel, grp, payload, error, deliveries, at FROM channel_dead_letters ORDER BY at").all() as { id: string; channel: string; grp: string; payload: string; error: string; deliveries: number; at: number }[];
+		return rows.map(r => ({ id: r.id, channel: r.channel, group: r.grp, payload: JSON.parse(r.payload), error: r.error, deliveries: r.deliveries, at: new Date(r.at).toISOString() }));
+	}
+
+	/** Hands a parked message to its group again (after a fix): true when there was one. */
+	replay(id: string): boolean {
+		const db = this.conn;
+		const row = db.prepare("SELECT channel, grp, seq FROM channel_dead_letters WHERE id = ?").get(id) as { channel: string; grp: string; seq: number } | undefined;
+		if (!row) return false;
+		db.transaction(() => {
+			db.prepare("INSERT OR REPLACE INTO channel_deliveries (grp, seq, channel, attempts, next_at) VALUES (?, ?, ?, 0, 0)").run(row.grp, row.seq, row.channel);
+			db.prepare("DELETE FROM channel_dead_letters WHERE id = ?").run(id);
+		})();
+		for (const [chanId, sub] of this.subs) if (sub.chan.name === row.channel && sub.chan.group === row.grp) this.wake(chanId);
+		return true;
+	}
+
+	/** Deliveries still owed, by channel and group (a consumer's lag). */
+	owed(): { channel: string; group: string; owed: number }[] {
+		return (this.conn.prepare("SELECT channel, grp, count(*) AS n FROM channel_deliveries GROUP BY channel, grp ORDER BY channel, grp").all() as { channel: string; grp: string; n: number }[]).map(r => ({ channel: r.channel, group: r.grp, owed: r.n }));
+	}
+
+	/** Messages every group has handled, older than the retention, and not parked, go. */
+	private prune(): void {
+		if (!this.db) return;
+		const before = Date.now() - this.local.retentionMs;
+		this.conn
+			.prepare("DELETE FROM channel_messages WHERE at < ? AND seq NOT IN (SELECT seq FROM channel_deliveries) AND seq NOT IN (SELECT seq FROM channel_dead_letters)")
+			.run(before);
+	}
+}
