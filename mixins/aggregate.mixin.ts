@@ -14,7 +14,7 @@ import type { Context, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import type { CursorOptions, DbAdapter } from "moleculer-db";
 import { config } from "../config";
 import { publishToChannel } from "../config/channels";
-import { createDbAdapter, isDuplicateKey } from "../config/datastore";
+import { createDbAdapter, isDuplicateKey, updateMany } from "../config/datastore";
 import type { Decision, DomainEvent } from "../services/shared/domain";
 import { assertInScope, type AccessRule } from "./access";
 import { readActions } from "./actions";
@@ -210,7 +210,8 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 							throw err;
 						}
 					} else {
-						const changed = await this.store.updateMany(
+						const changed = await updateMany(
+							this.store,
 							{ _id: id, version: doc.version },
 							{
 								$set: { state: decision.state, version: doc.version + 1, updatedAt: now },
@@ -299,6 +300,6 @@ async function relayOnce<S>(broker: ServiceBroker, store: DbAdapter, id: string)
 			published.push(entry.event.id);
 		}
 	} finally {
-		if (published.length > 0) await store.updateMany({ _id: id }, { $pull: { outbox: { "event.id": { $in: published } } } });
+		if (published.length > 0) await updateMany(store, { _id: id }, { $pull: { outbox: { "event.id": { $in: published } } } });
 	}
 }
