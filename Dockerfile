@@ -9,17 +9,24 @@
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
+# better-sqlite3 (the embedded store) is a native addon: npm fetches its prebuilt binary, or compiles it with
+# python3, make and g++ when it cannot; both stages install that toolchain for the install step only.
+ARG BUILD_TOOLS="python3 make g++"
+
 # ---- build: all dependencies (TypeScript, types), compile to dist/ ----
 FROM ${NODE_IMAGE} AS build
+ARG BUILD_TOOLS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund
+    apt-get update && apt-get install -y --no-install-recommends ${BUILD_TOOLS} \
+    && npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
 # ---- runtime: production dependencies only, compiled JavaScript, non-root ----
 FROM ${NODE_IMAGE} AS runtime
+ARG BUILD_TOOLS
 # HEALTH_PORT (GET /live, /ready of a non-gateway process) is set per container by the Helm chart, not here:
 # the gateway serves its probes on PORT.
 ENV NODE_ENV=production \
@@ -30,7 +37,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --no-audit --no-fund \
+    apt-get update && apt-get install -y --no-install-recommends ${BUILD_TOOLS} \
+    && npm ci --omit=dev --no-audit --no-fund \
+    && apt-get purge -y --auto-remove ${BUILD_TOOLS} && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /app/data \
     && chown node:node /app/data
 COPY --from=build --chown=root:root /app/dist ./dist

@@ -28,3 +28,25 @@ export function isDuplicateKey(err: unknown): boolean {
 	const e = err as { errorType?: string; code?: number | string };
 	return e.errorType === "uniqueViolated" || e.code === 11000 || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
+
+/** The part of NeDB's Datastore (behind moleculer-db's MemoryAdapter, as `db` once connected) used below. */
+interface NedbDatastore {
+	updateAsync(query: object, update: object, options: { multi: boolean }): Promise<{ numAffected: number }>;
+}
+
+function nedbOf(store: DbAdapter): NedbDatastore | undefined {
+	if (!(store instanceof MemoryAdapter)) return undefined;
+	const db: unknown = (store as MemoryAdapter & { db?: unknown }).db;
+	return typeof db === "object" && db !== null && typeof (db as Partial<NedbDatastore>).updateAsync === "function" ? (db as NedbDatastore) : undefined;
+}
+
+/**
+ * `store.updateMany(query, update)`: the number of documents updated. On NeDB it calls the Datastore's own
+ * promise API, because MemoryAdapter.updateMany goes through `util.promisify` of a function that returns a
+ * Promise, which Node 22 reports on every call (DEP0174); the answer is the same.
+ */
+export async function updateMany(store: DbAdapter, query: object, update: object): Promise<number> {
+	const nedb = nedbOf(store);
+	if (nedb) return (await nedb.updateAsync(query, update, { multi: true })).numAffected;
+	return store.updateMany(query, update);
+}

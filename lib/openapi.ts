@@ -6,7 +6,7 @@
  *   `params` of the action each alias calls, as the registry knows it (any node: local or remote);
  * - security from the route (`authentication`: bearer token) and the roles from the action's `auth` rule;
  * - the error answers from what the gateway, the route and the action can answer (shared/specs/gateway.md):
- *   400, 401, 402, 403, 404, 409, 413, 422, 429, 503, always in the error shape `{ name, message, code, type, data }`;
+ *   400, 401, 402, 403, 404, 409, 413, 415, 422, 429, 503, always in the error shape `{ name, message, code, type, data }`;
  * - success bodies from the resource schemas each system declares once per context (`ApiDocs`: an entity, and
  *   the page of a `list`), typed against the domain's TypeScript interfaces with the builders below.
  * An alias whose action is not discovered (yet) is still listed, without params.
@@ -99,11 +99,16 @@ export interface HandlerDoc {
 	summary: string;
 	description?: string;
 	tag?: string;
-	/** Success status → description and body (contentType, schema). */
-	responses: Record<string, { description: string; contentType?: string; schema?: JsonSchema }>;
-	/** Left out of the document (assets of the docs page). */
+	/** Schemas of the alias's path params (`:name`; a string when not given). */
+	params?: Record<string, JsonSchema>;
+	/** Status → description and body (its content type or types, default JSON, and schema). */
+	responses: Record<string, { description: string; contentType?: string | readonly string[]; schema?: JsonSchema }>;
+	/** Left out of the document. */
 	hidden?: boolean;
 }
+
+/** The body of every error answer (`{ name, message, code, type, data }`), for a handler's own error statuses. */
+export const ERROR_BODY: JsonSchema = { $ref: "#/components/schemas/Error" };
 
 const HANDLER_DOC = Symbol.for("openapi.handlerDoc");
 
@@ -299,6 +304,7 @@ const ERRORS: Record<number, { name: string; description: string; schema?: strin
 	404: { name: "NotFound", description: "No such resource (`data.id`)." },
 	409: { name: "Conflict", description: "An illegal state transition or a conflict: `data.status` is the current state." },
 	413: { name: "PayloadTooLarge", description: "The body is larger than the route takes." },
+	415: { name: "UnsupportedMediaType", description: "A body the parser cannot read: a charset other than UTF-8 (or an encoding it does not take)." },
 	422: { name: "ValidationFailed", description: "Invalid input: `data` lists each field and why.", schema: "ValidationError" },
 	429: { name: "TooManyRequests", description: "Rate limited: retry after `Retry-After` seconds.", headers: ["Retry-After"] },
 	503: { name: "ServiceUnavailable", description: "A dependency is overloaded or down and nothing was done: retry after `Retry-After` seconds.", headers: ["Retry-After"] },
@@ -485,9 +491,11 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 					if (takesForm) content["application/x-www-form-urlencoded"] = { schema: ref(bodyName) };
 					operation.requestBody = { required: required.size > 0, content };
 				}
-				if (hasBody) {
+				// The route's body parsers read a body on any method a client can send one with (DELETE too).
+				if ((takesJson || takesForm) && alias.method !== "get" && alias.method !== "head") {
 					errors.add(400);
 					errors.add(413);
+					errors.add(415);
 				}
 				if (Object.keys(params).some(k => !k.startsWith("$$")) || params.$$strict === true) errors.add(422);
 				if (pathParams.length > 0) errors.add(404);
@@ -516,9 +524,11 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 				const id = `${tag}.${alias.method}${path.replace(/[^A-Za-z0-9]+/g, "_")}`;
 				operationIds.add(id);
 				operation.operationId = id;
+				for (const name of pathParams) parameters.push({ name, in: "path", required: true, schema: doc?.params?.[name] ?? { type: "string" } });
 				const responses: Record<string, JsonSchema> = {};
 				for (const [status, r] of Object.entries(doc?.responses ?? { 200: { description: "OK" } })) {
-					responses[status] = { description: r.description, ...(r.schema || r.contentType ? { content: { [r.contentType ?? "application/json"]: { schema: r.schema ?? {} } } } : {}) };
+					const types = r.contentType === undefined ? ["application/json"] : typeof r.contentType === "string" ? [r.contentType] : r.contentType;
+					responses[status] = { description: r.description, ...(r.schema || r.contentType ? { content: Object.fromEntries(types.map(t => [t, { schema: r.schema ?? {} }])) } : {}) };
 				}
 				operation.responses = responses;
 			}
@@ -549,6 +559,8 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 
 	return {
 		openapi: "3.1.0",
+		// Relative: the API is where this document was fetched from (any host, port or proxy in front).
+		servers: [{ url: "/", description: "This gateway" }],
 		info: {
 			title: input.title ?? "HTTP API",
 			version: packageVersion(),

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { CursorOptions, DbAdapter } from "moleculer-db";
-import { isDuplicateKey } from "../lib/datastore";
+import { isDuplicateKey, updateMany } from "../lib/datastore";
 import type { Decision, DomainEvent } from "../domain";
 
 /** Where the events of a commit came from: the request they continue (its id travels with them) and its span. */
@@ -175,7 +175,7 @@ export class AggregateStore<S> {
 			} else {
 				// Moved out before they leave the document: an applied id is always in one of the two.
 				await this.archive(id, overflow);
-				const changed = await this.opts.documents.updateMany(
+				const changed = await updateMany(this.opts.documents,
 					{ _id: id, version: doc.version },
 					{
 						$set: { state: decision.state, version, updatedAt: now, processed, archived: (doc.archived ?? 0) + overflow.length },
@@ -217,6 +217,6 @@ export class AggregateStore<S> {
 
 	/** Removes published events from a document's outbox (by event id; concurrent commits may have added others). */
 	async published(id: string, eventIds: string[]): Promise<void> {
-		if (eventIds.length > 0) await this.opts.documents.updateMany({ _id: id }, { $pull: { outbox: { "event.id": { $in: eventIds } } } });
+		if (eventIds.length > 0) await updateMany(this.opts.documents, { _id: id }, { $pull: { outbox: { "event.id": { $in: eventIds } } } });
 	}
 }

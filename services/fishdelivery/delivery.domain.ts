@@ -14,11 +14,8 @@ export interface Delivery extends Tracked<DeliveryStatus>, FishOrderDetails {
 	orderId: string;
 }
 
-/** What the order asks when its customer cancels. */
-export interface CancelRequest {
-	orderId: string;
-	customerName: string;
-}
+/** What the order asks when its customer cancels: the order itself (a delivery cancelled before it was taken is still a full record). */
+export type CancelRequest = OrderDetailsData;
 
 export const deliveryMachine = new StateMachine<DeliveryStatus>("Delivery", {
 	Started: ["Completed"],
@@ -30,10 +27,7 @@ function delivery(order: OrderDetailsData, status: DeliveryStatus, now: string):
 	return { id: order.orderId, orderId: order.orderId, ...detailsOf(order), status, createdAt: now, updatedAt: now };
 }
 
-/**
- * Packing done (OrderTaken): the rider sets off — the pivot. Once per order; for an order whose cancel was
- * accepted first, the canceled record only learns the order's details (it never starts).
- */
+/** Packing done (OrderTaken): the rider sets off — the pivot. Once per order; never for an order whose cancel was accepted first. */
 export function onOrderTaken(current: Delivery | null, order: OrderDetailsData, now: string): Decision<Delivery> | null {
 	if (!current) {
 		return {
@@ -41,8 +35,9 @@ export function onOrderTaken(current: Delivery | null, order: OrderDetailsData, 
 			events: [fishEvent("DeliveryStarted", { orderId: order.orderId, customerName: order.customerName, address: order.address })]
 		};
 	}
-	if (current.fishName !== "") return null; // started already
-	return { state: { ...touch(current, now, detailsOf(order)), createdAt: earlier(current.createdAt, now) }, events: [] };
+	// Started already, or canceled first (it never starts): only the earliest time it was heard of moves.
+	if (current.createdAt <= now) return null;
+	return { state: { ...current, createdAt: earlier(current.createdAt, now) }, events: [] };
 }
 
 export function complete(d: Delivery, now: string): Decision<Delivery> {
@@ -52,9 +47,7 @@ export function complete(d: Delivery, now: string): Decision<Delivery> {
 	};
 }
 
-function canceledRecord(orderId: string, customerName: string, now: string): Delivery {
-	return { id: orderId, orderId, customerName, fishName: "", qty: 0, telephone: "", address: "", status: "Canceled", createdAt: now, updatedAt: now };
-}
+
 
 /**
  * The order asks to be canceled (the synchronous step of its cancel): accepted until the delivery has
@@ -64,7 +57,7 @@ function canceledRecord(orderId: string, customerName: string, now: string): Del
 export function acceptCancel(current: Delivery | null, req: CancelRequest, now: string): Decision<Delivery> | null {
 	if (current?.status === "Canceled") return null;
 	if (current) throw illegalTransition("Delivery", current.status, "cancel");
-	return { state: canceledRecord(req.orderId, req.customerName, now), events: [fishEvent("DeliveryCanceled", { orderId: req.orderId, customerName: req.customerName })] };
+	return { state: delivery(req, "Canceled", now), events: [fishEvent("DeliveryCanceled", { orderId: req.orderId, customerName: req.customerName })] };
 }
 
 /**
@@ -73,5 +66,5 @@ export function acceptCancel(current: Delivery | null, req: CancelRequest, now: 
  */
 export function onOrderCanceled(current: Delivery | null, order: OrderDetailsData & { reason: CancelReason }, now: string): Decision<Delivery> | null {
 	if (order.reason === "payment-failed" || current) return null;
-	return { state: { ...canceledRecord(order.orderId, order.customerName, now), ...detailsOf(order) }, events: [] };
+	return { state: delivery(order, "Canceled", now), events: [] };
 }

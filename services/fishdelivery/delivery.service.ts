@@ -13,7 +13,7 @@ import type { ContextSchema } from "../../mixins/schema";
 import { syncStep } from "../../mixins/sync-step";
 import { acceptCancel, complete, onOrderCanceled, onOrderTaken, type CancelRequest, type Delivery } from "./delivery.domain";
 import type { FishEvents } from "./events";
-import { CANCELED_ORDER_CONTRACT, ORDER_DETAILS_CONTRACT } from "./params";
+import { CANCELED_ORDER_CONTRACT, ORDER_DETAILS_CONTRACT, ORDER_DETAILS_PARAMS } from "./params";
 
 const LIST: ListSpec = { filters: { orderId: "string", status: "string", customerName: "string" }, sortable: ["createdAt", "updatedAt"], defaultSort: "-createdAt" };
 
@@ -30,7 +30,7 @@ const service: ContextSchema<AggregateMethods<Delivery>> = {
 		complete: commandAction<Delivery>(complete, {}, RIDERS),
 		/** The order's cancel, asked of the pivot's owner: accepted (canceled, told) or refused with the status (409). */
 		cancel: syncStep<DeliveryService, CancelRequest>(
-			{ orderId: { type: "string", min: 1, max: 100 }, customerName: { type: "string", min: 1, max: 100 } },
+			{ orderId: { type: "string", min: 1, max: 100 }, ...ORDER_DETAILS_PARAMS },
 			function (this: DeliveryService, ctx: Context<CancelRequest>) {
 				return this.commit(ctx.params.orderId, cur => acceptCancel(cur, ctx.params, new Date().toISOString()), { ctx });
 			}

@@ -9,7 +9,7 @@
  * it, and cancels once it accepted — or when its acceptance arrives as a fact (DeliveryCanceled).
  */
 import { advance, DomainError, illegalTransition, later, StateMachine, touch, type Decision, type PlacementOutcome, type Tracked } from "../../domain";
-import { detailsOf, fishEvent, type FishEvents, type FishOrderDetails } from "./events";
+import { detailsOf, fishEvent, type FishEvents, type FishOrderDetails, type OrderDetailsData } from "./events";
 
 export type OrderStatus = "PaymentPending" | "PaymentFailed" | "Placed" | "Taken" | "Delivering" | "Delivered" | "Canceled";
 
@@ -82,9 +82,9 @@ export function checkCancel(order: Order): void {
 	if (!CANCELLABLE.includes(order.status)) throw illegalTransition("Order", order.status, "cancel");
 }
 
-/** What the delivery context (the pivot's owner) is asked. */
-export function cancelRequest(order: Order): { orderId: string; customerName: string } {
-	return { orderId: order.id, customerName: order.customerName };
+/** What the delivery context (the pivot's owner) is asked: the order, so a delivery cancelled before it started is a full record. */
+export function cancelRequest(order: Order): OrderDetailsData {
+	return { orderId: order.id, ...detailsOf(order) };
 }
 
 /** The delivery refused: it has started (or is done). The 409 names the order's real status. */

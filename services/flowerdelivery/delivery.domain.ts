@@ -24,10 +24,13 @@ export interface Delivery {
 
 export type DecorationCompletedData = FlowerEvents["DecorationCompleted"];
 
+/** What the order asks when its customer cancels: the order itself (a delivery cancelled before it was requested is still a full record). */
 export interface CancelRequest {
 	orderId: string;
 	userName: string;
 	storeName: string;
+	itemName: string;
+	qty: number;
 }
 
 export const deliveryMachine = new StateMachine<DeliveryStatus>("Delivery", {
@@ -37,18 +40,16 @@ export const deliveryMachine = new StateMachine<DeliveryStatus>("Delivery", {
 	Cancelled: []
 });
 
-/**
- * A decorated order asks for a rider. Once; for an order whose cancel was accepted first, the cancelled
- * record only learns the order's details (it is never requested).
- */
+/** A decorated order asks for a rider. Once; never for an order whose cancel was accepted first. */
 export function onDecorationCompleted(current: Delivery | null, d: DecorationCompletedData, now: string): Decision<Delivery> | null {
 	const details = { storeName: d.storeName, itemName: d.itemName, qty: d.qty, userName: d.userName };
 	if (!current) {
 		const delivery: Delivery = { id: d.orderId, orderId: d.orderId, ...details, status: "Requested", createdAt: now, updatedAt: now };
 		return { state: delivery, events: [flowerEvent("DeliveryRequested", { orderId: d.orderId, storeName: d.storeName, userName: d.userName })] };
 	}
-	if (current.itemName !== "") return null; // requested already
-	return { state: { ...touch(current, now, details), createdAt: earlier(current.createdAt, now) }, events: [] };
+	// Requested already, or cancelled first (it never will be): only the earliest time it was heard of moves.
+	if (current.createdAt <= now) return null;
+	return { state: { ...current, createdAt: earlier(current.createdAt, now) }, events: [] };
 }
 
 function move(dl: Delivery, to: DeliveryStatus, command: string, now: string): Delivery {
@@ -65,7 +66,7 @@ export function complete(dl: Delivery, now: string): Decision<Delivery> {
 }
 
 function cancelledRecord(req: CancelRequest, now: string): Delivery {
-	return { id: req.orderId, orderId: req.orderId, storeName: req.storeName, itemName: "", qty: 0, userName: req.userName, status: "Cancelled", createdAt: now, updatedAt: now };
+	return { id: req.orderId, orderId: req.orderId, storeName: req.storeName, itemName: req.itemName, qty: req.qty, userName: req.userName, status: "Cancelled", createdAt: now, updatedAt: now };
 }
 
 /**
@@ -81,9 +82,9 @@ export function acceptCancel(current: Delivery | null, req: CancelRequest, now: 
 	return { state: cancelled, events: [flowerEvent("DeliveryCancelled", { orderId: req.orderId, userName: req.userName })] };
 }
 
-/** The order was cancelled (after this context accepted it): nothing is left to do but make sure. */
+/** The order was cancelled (after this context accepted it, which left its record): nothing is left to do but make sure. */
 export function onOrderCancelled(current: Delivery | null, d: FlowerEvents["OrderCancelled"], now: string): Decision<Delivery> | null {
-	if (!current) return { state: cancelledRecord(d, now), events: [] };
+	if (!current) return null;
 	if (!deliveryMachine.can(current.status, "Cancelled")) return null;
 	return { state: touch(current, now, { status: "Cancelled" }), events: [flowerEvent("DeliveryCancelled", { orderId: d.orderId, userName: current.userName })] };
 }

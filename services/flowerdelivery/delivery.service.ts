@@ -30,7 +30,13 @@ const service: ContextSchema<AggregateMethods<Delivery>> = {
 		complete: commandAction<Delivery>(complete, {}, RIDERS),
 		/** The order's cancel, asked of the pivot's owner: accepted (cancelled, told) or refused with the status (409). */
 		cancel: syncStep<DeliveryService, CancelRequest>(
-			{ orderId: { type: "string", min: 1, max: 100 }, userName: { type: "string", min: 1, max: 100 }, storeName: { type: "string", min: 1, max: 100 } },
+			{
+				orderId: { type: "string", min: 1, max: 100 },
+				userName: { type: "string", min: 1, max: 100 },
+				storeName: { type: "string", min: 1, max: 100 },
+				itemName: { type: "string", min: 1, max: 200 },
+				qty: { type: "number", integer: true, positive: true }
+			},
 			function (this: DeliveryService, ctx: Context<CancelRequest>) {
 				return this.commit(ctx.params.orderId, cur => acceptCancel(cur, ctx.params, new Date().toISOString()), { ctx });
 			}

@@ -114,9 +114,9 @@ export function checkCancel(order: Order): void {
 	if (!CANCELLABLE.includes(order.status)) throw illegalTransition("Order", order.status, "cancel");
 }
 
-/** What the delivery context (the pivot's owner) is asked. */
-export function cancelRequest(order: Order): { orderId: string; userName: string; storeName: string } {
-	return { orderId: order.id, userName: order.userName, storeName: order.storeName };
+/** What the delivery context (the pivot's owner) is asked: the order, so a delivery cancelled before it was requested is a full record. */
+export function cancelRequest(order: Order): { orderId: string; userName: string; storeName: string; itemName: string; qty: number } {
+	return { orderId: order.id, userName: order.userName, storeName: order.storeName, itemName: order.itemName, qty: order.qty };
 }
 
 /** The delivery refused: the rider has started (or finished). The 409 names the order's real status. */

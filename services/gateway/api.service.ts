@@ -12,7 +12,7 @@ import { config } from "../../config";
 import { liveness, readiness } from "../../middlewares/health";
 import { prometheusText, requestFields } from "../../middlewares/observability";
 import { invalidField } from "../../lib/errors";
-import { documented } from "../../lib/openapi";
+import { documented, ERROR_BODY, s } from "../../lib/openapi";
 import { IDEMPOTENCY_HEADER, keyProblem } from "../../mixins/idempotency";
 import type { ContextSchema } from "../../mixins/schema";
 import { identityDocs } from "../identity/openapi";
@@ -20,6 +20,17 @@ import { aliasesOf, type SystemManifest } from "../system";
 import { SYSTEMS } from "../systems";
 import { gatewayAuth, rateLimit, retryAfterOf } from "./auth";
 import { docsRoute } from "./docs";
+
+// The probes' answers (both statuses answer the same shape).
+const liveBody = s.object<{ status: "alive" | "transporter lost"; alive: boolean; disconnectedMs: number }>({
+	status: s.oneOf({ alive: true, "transporter lost": true }),
+	alive: s.boolean(),
+	disconnectedMs: s.integer({ minimum: 0, description: "How long the transporter has been lost (0: connected)." })
+});
+const readyBody = s.object<{ status: "ready" | "not ready"; checks: Record<string, boolean> }>({
+	status: s.oneOf({ ready: true, "not ready": true }),
+	checks: s.untyped<Record<string, boolean>>({ type: "object", description: "started, transporter, announced, notShuttingDown, and `service:<name>` per required service.", additionalProperties: { type: "boolean" } })
+});
 
 interface ErrorBody {
 	name: string;
@@ -124,7 +135,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				mappingPolicy: "restrict",
 				aliases: {
 					"GET live": documented(
-						{ summary: "Liveness (the Helm probe)", responses: { 200: { description: "The process is alive." }, 503: { description: "The transporter has been lost too long." } } },
+						{ summary: "Liveness (the Helm probe)", responses: { 200: { description: "The process is alive.", schema: liveBody }, 503: { description: "The transporter has been lost too long.", schema: liveBody } } },
 						function (this: Service, req: IncomingMessage, res: ServerResponse) {
 							const l = liveness(this.broker, config.maxDisconnectedMs);
 							sendJson(res, l.alive ? 200 : 503, { status: l.alive ? "alive" : "transporter lost", ...l });
@@ -132,7 +143,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 					),
 					// The Prometheus text of this process's metrics (also served by the reporter on METRICS_PORT).
 					"GET metrics": documented(
-						{ summary: "Prometheus metrics", responses: { 200: { description: "Metrics in the Prometheus text format.", contentType: "text/plain" }, 404: { description: "Metrics are off (METRICS_PORT not set)." } } },
+						{ summary: "Prometheus metrics", responses: { 200: { description: "Metrics in the Prometheus text format.", contentType: "text/plain" }, 404: { description: "Metrics are off (METRICS_PORT not set).", schema: ERROR_BODY } } },
 						function (this: Service, req: IncomingMessage, res: ServerResponse) {
 							const text = prometheusText(this.broker);
 							if (text === undefined) return sendJson(res, 404, { name: "NotFoundError", message: "Metrics are off: set METRICS_PORT to enable them", code: 404, type: "METRICS_DISABLED" });
@@ -141,7 +152,7 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 						}
 					),
 					"GET ready": documented(
-						{ summary: "Readiness (the Helm probe)", responses: { 200: { description: "Started, connected, required services discovered." }, 503: { description: "Not ready (or shutting down)." } } },
+						{ summary: "Readiness (the Helm probe)", responses: { 200: { description: "Started, connected, required services discovered.", schema: readyBody }, 503: { description: "Not ready (or shutting down).", schema: readyBody } } },
 						function (this: Service, req: IncomingMessage, res: ServerResponse) {
 							const r = readiness(this.broker, config.requiredServices);
 							sendJson(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not ready", checks: r.checks });

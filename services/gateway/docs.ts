@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
 import type { Service } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import { buildOpenApi, documented, type ActionLike, type ApiDocs, type RouteLike } from "../../lib/openapi";
+import { buildOpenApi, documented, ERROR_BODY, type ActionLike, type ApiDocs, type RouteLike } from "../../lib/openapi";
 import type { SystemManifest } from "../system";
 
 const UI_DIR = dirname(require.resolve("swagger-ui-dist/package.json"));
@@ -22,6 +22,8 @@ const ASSETS: Record<string, string> = {
 	"favicon-32x32.png": "image/png",
 	"favicon-16x16.png": "image/png"
 };
+/** The page's own script (written here, not a file of the package). */
+const INIT = "init.js";
 
 const TITLE = "Event-driven systems on Moleculer: HTTP API";
 const description = (systems: readonly SystemManifest[]) => [
@@ -118,15 +120,8 @@ function send(res: ServerResponse, type: string, body: string, headers: Record<s
 export function docsRoute(opts: DocsOptions) {
 	const html = page(opts);
 	const script = init(opts);
-	const assets = Object.fromEntries(
-		Object.entries(ASSETS).map(([file, type]) => [
-			`GET docs/${file}`,
-			documented({ summary: file, responses: {}, hidden: true }, function (req: IncomingMessage, res: ServerResponse) {
-				res.writeHead(200, { "Content-Type": type, "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff" });
-				createReadStream(join(UI_DIR, file)).on("error", () => res.destroy()).pipe(res);
-			})
-		])
-	);
+	const files = [...Object.keys(ASSETS), INIT];
+	const mediaTypes = [...new Set([...Object.values(ASSETS), "text/javascript"].map(t => t.split(";")[0]))];
 	return {
 		path: opts.base,
 		mappingPolicy: "restrict" as const,
@@ -140,10 +135,23 @@ export function docsRoute(opts: DocsOptions) {
 			"GET docs": documented({ summary: "The API's docs page (Swagger UI)", tag: "docs", responses: { 200: { description: "An HTML page; its assets are served by this gateway.", contentType: "text/html" } } }, function (req: IncomingMessage, res: ServerResponse) {
 				send(res, "text/html; charset=utf-8", html, { "Content-Security-Policy": DOCS_CSP, "X-Frame-Options": "DENY" });
 			}),
-			"GET docs/init.js": documented({ summary: "init.js", responses: {}, hidden: true }, function (req: IncomingMessage, res: ServerResponse) {
-				send(res, "text/javascript; charset=utf-8", script);
-			}),
-			...assets
+			// One alias for the page's files: an unknown name is the gateway's 404, as for any unknown route.
+			"GET docs/:file": documented(
+				{
+					summary: "A file of the docs page (Swagger UI's script, style and icons, and its init.js)",
+					tag: "docs",
+					params: { file: { type: "string", enum: files } },
+					responses: { 200: { description: "The file.", contentType: mediaTypes }, 404: { description: "Not one of the page's files.", schema: ERROR_BODY } }
+				},
+				function (this: Gateway & { send404(req: IncomingMessage, res: ServerResponse): void }, req: IncomingMessage & { $params?: { file?: unknown } }, res: ServerResponse) {
+					const file = String(req.$params?.file ?? "");
+					if (file === INIT) return send(res, "text/javascript; charset=utf-8", script);
+					const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+					if (!type) return this.send404(req, res); // the gateway's own 404 (the error shape)
+					res.writeHead(200, { "Content-Type": type, "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff" });
+					createReadStream(join(UI_DIR, file)).on("error", () => res.destroy()).pipe(res);
+				}
+			)
 		}
 	};
 }

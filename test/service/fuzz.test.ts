@@ -1,7 +1,8 @@
 /**
  * Property-based fuzz of the gateway (fast-check): thousands of random and malformed requests — bodies,
  * path params, query strings, headers and tokens — to every route of both systems and to the token endpoint.
- * Whatever comes in: never a 5xx, never a stack trace, always the error shape, and the stored state of every
+ * Whatever comes in: never a 5xx, never a stack trace, always the error shape, an answer the OpenAPI document
+ * gives for that operation (test/support/openapi-contract.ts), and the stored state of every
  * collection and view is unchanged afterwards. Every request that could change something is built to be
  * refused: a junk param when the caller may act on the target (their role and, for a customer or a store
  * owner, their own row), any params at all when they may not (then the access rules must refuse it).
@@ -13,7 +14,7 @@ import type { Principal } from "../../domain";
 import { actors, hs256WithPublicKey, mint, newPrivateKeyPem, tamper, unsignedToken } from "../support/auth";
 import { allSchemas, startEmbedded, routesOf } from "../support/embedded";
 import { SYSTEMS } from "../../services/systems";
-import { client, eventually, type Client } from "../support/http";
+import { checkResponse, client, eventually, type Client } from "../support/http";
 import { createPrivateKey } from "node:crypto";
 
 
@@ -191,6 +192,7 @@ async function send(req: Request): Promise<{ status: number; text: string; mutat
 	}
 	const res = await fetch(url, { method: route.method, headers, body });
 	const text = await res.text();
+	checkResponse(http.baseUrl, { method: route.method, url, status: res.status, headers: res.headers, text });
 	statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 	return { status: res.status, text, mutating };
 }
@@ -243,6 +245,7 @@ describe("fuzz: random and malformed requests to every route", () => {
 				if (req.authorization !== undefined) headers.Authorization = req.authorization;
 				const res = await fetch(`${http.baseUrl}/oauth/token`, { method: "POST", headers, body: req.body });
 				const text = await res.text();
+				checkResponse(http.baseUrl, { method: "POST", url: `${http.baseUrl}/oauth/token`, status: res.status, headers: res.headers, text });
 				statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 				check(res.status, text, false, req);
 			}),

@@ -11,9 +11,9 @@ import { brokerOptions } from "../../moleculer.config";
 import { traceHex } from "../../middlewares/observability";
 import api from "../../services/gateway/api.service";
 import identity from "../../services/identity/identity.service";
-import { flowerDeliverySchemas, startEmbedded } from "../support/embedded";
+import { checkAgainstOpenApi, flowerDeliverySchemas, startEmbedded } from "../support/embedded";
 import { actors } from "../support/auth";
-import { client, eventually, type Client } from "../support/http";
+import { checkResponse, client, eventually, type Client } from "../support/http";
 import { API, seedOrder } from "../support/flower-flows";
 import { startJaegerAgent, type JaegerAgent, type ReceivedSpan } from "../support/jaeger";
 import { dashboardMetricNames, exposedMetricNames } from "../support/metrics";
@@ -33,6 +33,7 @@ describe("observability in one process", () => {
 	let broker: ServiceBroker;
 	let http: Client;
 	let baseUrl: string;
+	let contract: { done: () => void } | undefined;
 	const logLines: string[] = [];
 
 	beforeAll(async () => {
@@ -53,6 +54,7 @@ describe("observability in one process", () => {
 		await broker.start();
 		const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
 		baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+		contract = await checkAgainstOpenApi(baseUrl);
 		http = actors(client(baseUrl)).customer(seedOrder.userName);
 		// The gateway fetches the identity context's keys on its first authenticated request (its own trace).
 		await http.get(`${API}/orders?userName=${seedOrder.userName}`);
@@ -62,6 +64,7 @@ describe("observability in one process", () => {
 		await broker?.stop();
 		await agent?.close();
 		jest.restoreAllMocks();
+		contract?.done();
 	});
 
 	const spansOf = (traceId: string) => agent.spans.filter(s => s.traceId === traceId);
@@ -121,9 +124,10 @@ describe("observability in one process", () => {
 		await eventually(async () => (await (await fetch(`${baseUrl}/metrics`)).text()), t => t.includes("moleculer_channels_messages_errors_total{"), 5000);
 
 		const res = await fetch(`${baseUrl}/metrics`);
+		const text = await res.text();
+		checkResponse(baseUrl, { method: "GET", url: `${baseUrl}/metrics`, status: res.status, headers: res.headers, text });
 		expect(res.status).toBe(200);
 		expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
-		const text = await res.text();
 		const exposed = exposedMetricNames(text);
 
 		// Only in a cluster or with other servers: caller-side (remote) timeouts, JetStream redeliveries and

@@ -1,16 +1,20 @@
 /**
  * The OpenAPI document and the docs page, through the real gateway (embedded default, both systems):
  * - both public; the page's assets are served by the gateway itself (nothing from the internet);
- * - the document is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator, run as its CLI);
+ * - the document is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator, run as its CLI), and lints clean
+ *   with @redocly/cli's recommended rules (redocly.yaml; the warnings kept on purpose, each with its reason, in
+ *   .redocly.lint-ignore.yaml);
  * - it lists every alias of every route (compared with the routes modules and the gateway's settings, so a
  *   route added without docs fails here), with path params, list queries, request bodies, security, errors;
  * - HTTP contract: the answers of the flower seed flow (and of fish delivery's), of /oauth/token, and a 401,
  *   403, 404, 409 and 422 validate against the schema the document gives for that operation and status (ajv).
+ *   (Every answer any test of this tier receives is checked too: test/support/openapi-contract.ts.)
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import type { ServiceSchema } from "moleculer";
@@ -149,6 +153,37 @@ describe("the OpenAPI document", () => {
 		expect(JSON.parse(out)).toEqual({ valid: true });
 	});
 
+	it("lints clean with @redocly/cli (recommended rules): no error, no warning but the ones .redocly.lint-ignore.yaml explains", () => {
+		const root = join(__dirname, "..", "..");
+		const dir = mkdtempSync(join(tmpdir(), "openapi-lint-"));
+		writeFileSync(join(dir, "openapi.json"), JSON.stringify(doc, null, 2));
+		// The committed config and ignore file, beside the document as the ignore file names it (openapi.json).
+		for (const file of ["redocly.yaml", ".redocly.lint-ignore.yaml"]) copyFileSync(join(root, file), join(dir, file));
+		const cli = join(require.resolve("@redocly/cli/package.json"), "..", "bin", "cli.js");
+		const run = spawnSync(process.execPath, [cli, "lint", "--format=json", "--config", join(dir, "redocly.yaml"), "openapi.json"], {
+			cwd: dir,
+			encoding: "utf8",
+			timeout: 60000,
+			// offline and quiet: no usage data sent, no check for a newer version
+			env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" }
+		});
+		let report: { totals: { errors: number; warnings: number; ignored: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
+		try {
+			report = JSON.parse(run.stdout);
+		} catch {
+			throw new Error(`redocly lint printed no report (exit ${run.status}): ${run.stdout}\n${run.stderr}`);
+		}
+		const problems = report.problems.map(p => `${p.ruleId} at ${p.location.map(l => l.pointer).join(", ")}: ${p.message}`);
+		expect(problems).toEqual([]);
+		expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+		// each ignored problem is still one (no stale entry), and each entry says why on the line above it
+		const ignoreText = readFileSync(join(root, ".redocly.lint-ignore.yaml"), "utf8");
+		const ignored = Object.values(parseYaml(ignoreText) as Record<string, Record<string, string[]>>).flatMap(rules => Object.values(rules).flat());
+		expect(report.totals.ignored).toBe(ignored.length);
+		const lines = ignoreText.split("\n");
+		for (const [i, line] of lines.entries()) if (/^\s*- /.test(line)) expect([line, lines[i - 1].trim().startsWith("#")]).toEqual([line, true]);
+	});
+
 	it("lists every alias of every system's routes: method, path params, the action, a bearer token, a documented answer", () => {
 		const routes: [string, Record<string, string>][] = SYSTEMS.map(system => [`/api/${system.name}`, routesOf(system.name)]);
 		let n = 0;
@@ -187,17 +222,16 @@ describe("the OpenAPI document", () => {
 		expect(n).toBe(routes.reduce((sum, [, aliases]) => sum + Object.keys(aliases).length, 0));
 	});
 
-	it("lists every alias of every gateway route (token, keys, probes, metrics, the docs), and nothing else", () => {
+	it("lists every alias of every gateway route (token, keys, probes, metrics, the docs and their files), and nothing else", () => {
 		const listed = new Set<string>();
 		for (const route of ((api as ServiceSchema).settings as { routes: RouteLike[] }).routes) {
 			for (const alias of Object.keys(route.aliases ?? {})) {
 				const { method, path } = where(route.path ?? "/", alias);
-				if (path.startsWith("/api/docs/")) continue; // the page's assets
 				expect([alias, doc.paths[path]?.[method] !== undefined]).toEqual([alias, true]);
 				listed.add(`${method} ${path}`);
 			}
 		}
-		for (const must of ["post /oauth/token", "get /.well-known/jwks.json", "get /live", "get /ready", "get /metrics", "get /api/openapi.json", "get /api/docs"]) expect(listed).toContain(must);
+		for (const must of ["post /oauth/token", "get /.well-known/jwks.json", "get /live", "get /ready", "get /metrics", "get /api/openapi.json", "get /api/docs", "get /api/docs/{file}"]) expect(listed).toContain(must);
 		const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map(m => `${m} ${path}`));
 		expect(documented.sort()).toEqual([...listed].sort());
 	});

@@ -50,11 +50,14 @@ it("two gateway replicas share one budget per client through Redis", async () =>
 	const intoWindow = Date.now() % 60000;
 	if (intoWindow > 55000) await new Promise(r => setTimeout(r, 60000 - intoWindow + 200));
 	const { mint } = await import("../support/auth");
+	const { checkResponse } = await import("../support/http");
 	const token = mint({ sub: "LKJ", roles: ["customer"] });
 	const statuses: number[] = [];
 	for (let i = 0; i < LIMIT + 3; i++) {
 		// Alternate replicas: each would allow LIMIT requests on its own.
-		const res = await fetch(`${bases[i % 2]}/api/flowerdelivery/orders`, { headers: { Authorization: `Bearer ${token}` } });
+		const url = `${bases[i % 2]}/api/flowerdelivery/orders`;
+		const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+		checkResponse(bases[i % 2], { method: "GET", url, status: res.status, headers: res.headers, text: await res.text() });
 		statuses.push(res.status);
 		if (res.status === 429) expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 	}

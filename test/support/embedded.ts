@@ -3,6 +3,8 @@ import { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { ServiceBroker, type Middleware, type ServiceSchema } from "moleculer";
+import { checkResponsesOf } from "./http";
+import { OpenApiContract, type OpenApiDocument } from "./openapi-contract";
 import { config } from "../../config";
 import { brokerOptions } from "../../moleculer.config";
 import api from "../../services/gateway/api.service";
@@ -38,7 +40,35 @@ export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySch
 	const server: unknown = gateway && "server" in gateway ? gateway.server : undefined;
 	if (!(server instanceof Server)) throw new Error("gateway has no HTTP server");
 	const { port } = server.address() as AddressInfo;
-	return { broker, baseUrl: `http://127.0.0.1:${port}`, stop: () => broker.stop() };
+	const baseUrl = `http://127.0.0.1:${port}`;
+	const contract = await checkAgainstOpenApi(baseUrl);
+	return {
+		broker,
+		baseUrl,
+		stop: async () => {
+			await broker.stop();
+			contract.done();
+		}
+	};
+}
+
+/**
+ * From now on every answer of the gateway at `baseUrl` to a test client (test/support/http.ts) is checked against
+ * the OpenAPI document that gateway serves now; `done()` stops it, and fails if any answer did not match (even one
+ * a poller swallowed while it waited for another answer).
+ */
+export async function checkAgainstOpenApi(baseUrl: string): Promise<{ contract: OpenApiContract; done: () => void }> {
+	const res = await fetch(`${baseUrl}/api/openapi.json`);
+	if (res.status !== 200) throw new Error(`GET /api/openapi.json answered ${res.status}`);
+	const contract = new OpenApiContract((await res.json()) as OpenApiDocument);
+	checkResponsesOf(baseUrl, r => contract.check(r));
+	return {
+		contract,
+		done: () => {
+			checkResponsesOf(baseUrl, undefined);
+			if (contract.failures.length > 0) throw new Error(`${contract.failures.length} answer(s) did not match the OpenAPI document:\n${contract.failures.join("\n\n")}`);
+		}
+	};
 }
 
 /** The gateway aliases of a system (`"POST /orders": "flowerdelivery.order.place"`), from its manifest. */

@@ -1,4 +1,21 @@
 /** A small HTTP client for tests that go through the real gateway, and a poller for eventual consistency. */
+import type { SeenResponse } from "./openapi-contract";
+
+/** What checks each answer from a gateway (by its base URL): its OpenAPI contract (test/support/embedded.ts). */
+export type ResponseCheck = (res: SeenResponse) => void;
+const checks = new Map<string, ResponseCheck>();
+
+/** From now on every answer a client of `baseUrl` receives goes through `check` (which throws on a mismatch); undefined: none. */
+export function checkResponsesOf(baseUrl: string, check: ResponseCheck | undefined): void {
+	if (check) checks.set(baseUrl, check);
+	else checks.delete(baseUrl);
+}
+
+/** For a test that calls `fetch` itself: the answer it got from `baseUrl` goes through that gateway's check, if any. */
+export function checkResponse(baseUrl: string, res: SeenResponse): void {
+	checks.get(baseUrl)?.(res);
+}
+
 export interface HttpResult<T = any> {
 	status: number;
 	headers: Headers;
@@ -18,6 +35,7 @@ export function client(baseUrl: string, defaults: Record<string, string> = {}): 
 			body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body)
 		});
 		const text = await res.text();
+		checkResponse(baseUrl, { method, url: baseUrl + path, status: res.status, headers: res.headers, text });
 		let parsed: unknown = text;
 		try {
 			parsed = text ? JSON.parse(text) : null;

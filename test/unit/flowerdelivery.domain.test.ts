@@ -49,7 +49,7 @@ describe("Order aggregate", () => {
 	});
 
 	it("a cancel is the delivery's to refuse: its refusal names the order's real status", () => {
-		expect(order.cancelRequest(placed())).toEqual({ orderId: "o1", userName: "LKJ", storeName: "KJSHOP" });
+		expect(order.cancelRequest(placed())).toEqual({ orderId: "o1", userName: "LKJ", storeName: "KJSHOP", itemName: "장미 한바구니", qty: 2 });
 		expect(order.cancelRefused({ ...placed(), status: "Decorated" }, { status: "Started" })).toMatchObject({ kind: "IllegalTransition", details: { status: "Delivering", deliveryStatus: "Started" } });
 		expect(order.cancelRefused({ ...placed(), status: "Decorated" }, { status: "Completed" }).details.status).toBe("Delivered");
 		// The delivery accepted a cancel this context did not get to write: its DeliveryCancelled cancels the order.
@@ -172,7 +172,7 @@ describe("Delivery aggregate", () => {
 	});
 
 	it("owns the pivot: a cancel is accepted until the rider starts (told, so the order cancels), refused after it", () => {
-		const req = { orderId: "o1", userName: "LKJ", storeName: "KJSHOP" };
+		const req = { orderId: "o1", userName: "LKJ", storeName: "KJSHOP", itemName: "장미", qty: 1 };
 		const c = delivery.acceptCancel(requested().state, req, T)!;
 		expect(c.state.status).toBe("Cancelled");
 		expect(c.events).toEqual([{ type: "DeliveryCancelled", data: { orderId: "o1", userName: "LKJ" } }]);
@@ -181,16 +181,15 @@ describe("Delivery aggregate", () => {
 		const started = delivery.start(requested().state, T).state;
 		expectDomainError(() => delivery.acceptCancel(started, req, T), "IllegalTransition", "Started");
 		expectDomainError(() => delivery.acceptCancel(delivery.complete(started, T).state, req, T), "IllegalTransition", "Completed");
-		// Accepted before it was even requested: it never will be (the record only learns the order's details).
+		// Accepted before it was even requested: a full record (the order's details), and it never will be requested.
 		const early = delivery.acceptCancel(null, req, T)!;
 		expect(early.events.map(e => e.type)).toEqual(["DeliveryCancelled"]);
-		const late = delivery.onDecorationCompleted(early.state, data, T)!;
-		expect(late.state).toMatchObject({ status: "Cancelled", itemName: "장미" });
-		expect(late.events).toEqual([]);
+		expect(early.state).toMatchObject({ status: "Cancelled", itemName: "장미", qty: 1 });
+		expect(delivery.onDecorationCompleted(early.state, data, T)).toBeNull();
 	});
 
 	it("the order's OrderCancelled (after its cancel was accepted) changes nothing more; it never recalls a started rider", () => {
-		const cancelled = delivery.acceptCancel(requested().state, { orderId: "o1", userName: "LKJ", storeName: "KJSHOP" }, T)!.state;
+		const cancelled = delivery.acceptCancel(requested().state, { orderId: "o1", userName: "LKJ", storeName: "KJSHOP", itemName: "장미", qty: 1 }, T)!.state;
 		expect(delivery.onOrderCancelled(cancelled, data, T)).toBeNull();
 		expect(delivery.onOrderCancelled(delivery.start(requested().state, T).state, data, T)).toBeNull();
 		expect(delivery.onOrderCancelled(delivery.complete(delivery.start(requested().state, T).state, T).state, data, T)).toBeNull();

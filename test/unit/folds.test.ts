@@ -94,7 +94,6 @@ describe("flower delivery folds", () => {
 		e.type === "DecorationCompleted" ? delivery.onDecorationCompleted(cur, decorated, e.occurredAt) : e.type === "OrderCancelled" ? delivery.onOrderCancelled(cur, cancelled, e.occurredAt) : null
 	);
 	orderInsensitive("delivery, its cancel accepted before the decoration arrived", acceptedCancel, saga(["DecorationCompleted", decorated], ["OrderCancelled", cancelled]), deliveryPolicy);
-	orderInsensitive("delivery, cancelled by the order's event", null, saga(["DecorationCompleted", decorated], ["OrderCancelled", cancelled]), deliveryPolicy);
 
 	const approved = payment.pay(null, { orderId: "o1", userName: "LKJ", amount: 50000 }, { declineAbove: 0 }, at(0))!.state;
 	const paymentPolicy = policy<payment.Payment>((cur, e) =>
