@@ -58,9 +58,13 @@ const NOT_SENT = new Set(["CIRCUIT_BREAKER_OPEN", "SERVICE_NOT_FOUND", "SERVICE_
  */
 const SENT_THEN_LOST = new Set(["REQUEST_REJECTED"]);
 
-/** The participant refused: a client error of the callee (its answer, final). */
+/**
+ * The participant refused: a client error of the callee (its answer, final). Not the 4xx Moleculer raises
+ * itself before the call reaches a handler (no endpoint: 404 SERVICE_NOT_FOUND / SERVICE_NOT_AVAILABLE, also
+ * what an open circuit answers; a full bulkhead: 429 QUEUE_FULL): nobody refused, the step did not run.
+ */
 export function isRefusal(err: unknown): err is Errors.MoleculerError {
-	return err instanceof Errors.MoleculerError && err.code >= 400 && err.code < 500 && err.type !== "QUEUE_FULL";
+	return err instanceof Errors.MoleculerError && err.code >= 400 && err.code < 500 && !NOT_SENT.has(err.type);
 }
 
 export interface StepOptions {
