@@ -52,10 +52,19 @@ export class StepOutcomeUnknown extends Error {
 
 /** Errors raised before the call reached the callee's handler. */
 const NOT_SENT = new Set(["CIRCUIT_BREAKER_OPEN", "SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "QUEUE_FULL"]);
+/**
+ * Errors of a call that was sent and may have run, though their code is 503: Moleculer rejects the pending
+ * requests of a node that left (REQUEST_REJECTED) — the callee may have committed before it went away.
+ */
+const SENT_THEN_LOST = new Set(["REQUEST_REJECTED"]);
 
-/** The participant refused: a client error of the callee (its answer, final). */
+/**
+ * The participant refused: a client error of the callee (its answer, final). Not the 4xx Moleculer raises
+ * itself before the call reaches a handler (no endpoint: 404 SERVICE_NOT_FOUND / SERVICE_NOT_AVAILABLE, also
+ * what an open circuit answers; a full bulkhead: 429 QUEUE_FULL): nobody refused, the step did not run.
+ */
 export function isRefusal(err: unknown): err is Errors.MoleculerError {
-	return err instanceof Errors.MoleculerError && err.code >= 400 && err.code < 500 && err.type !== "QUEUE_FULL";
+	return err instanceof Errors.MoleculerError && err.code >= 400 && err.code < 500 && !NOT_SENT.has(err.type);
 }
 
 export interface StepOptions {
@@ -70,6 +79,7 @@ export async function callStep<Req extends object, Res>(ctx: Context, step: Part
 	} catch (err) {
 		if (isRefusal(err)) throw err;
 		const type = err instanceof Errors.MoleculerError ? err.type : "UNKNOWN";
+		if (SENT_THEN_LOST.has(type)) throw new StepOutcomeUnknown(step.action, type);
 		if (NOT_SENT.has(type) || (err instanceof Errors.MoleculerError && err.code === 503)) throw new StepNotDone(step.action, type);
 		throw new StepOutcomeUnknown(step.action, type);
 	}

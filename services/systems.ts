@@ -6,5 +6,6 @@
 import fishdelivery from "./fishdelivery/system";
 import flowerdelivery from "./flowerdelivery/system";
 import type { SystemManifest } from "./system";
+import warehouse from "./warehouse/system";
 
-export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery];
+export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery, warehouse];

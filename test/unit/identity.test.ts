@@ -61,7 +61,7 @@ describe("secrets are kept as salted slow hashes", () => {
 
 	it("reads IDENTITY_ACCOUNTS (users and clients), and says what is wrong with a bad one", () => {
 		const seeds = parseAccounts(JSON.stringify(DEMO_ACCOUNTS))!;
-		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort()).toEqual(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin"].sort());
+		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort()).toEqual(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin", "user:gildong:customer", "user:whstaff:warehouse"].sort());
 		expect(parseAccounts(undefined)).toBeUndefined();
 		expect(() => parseAccounts("{")).toThrow(/JSON/);
 		expect(() => parseAccounts("[]")).toThrow(/non-empty/);
