@@ -53,9 +53,13 @@ export class StepOutcomeUnknown extends Error {
 /** Errors raised before the call reached the callee's handler. */
 const NOT_SENT = new Set(["CIRCUIT_BREAKER_OPEN", "SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "QUEUE_FULL"]);
 
-/** The participant refused: a client error of the callee (its answer, final). */
+/**
+ * The participant refused: a client error of the callee (its answer, final). Not one of the errors raised
+ * before the call reached it — "no instance" (SERVICE_NOT_FOUND, SERVICE_NOT_AVAILABLE) is coded 404 and a
+ * full bulkhead 429 by Moleculer, but the callee said nothing.
+ */
 export function isRefusal(err: unknown): err is Errors.MoleculerError {
-	return err instanceof Errors.MoleculerError && err.code >= 400 && err.code < 500 && err.type !== "QUEUE_FULL";
+	return err instanceof Errors.MoleculerError && err.code >= 400 && err.code < 500 && !NOT_SENT.has(err.type);
 }
 
 export interface StepOptions {
