@@ -599,30 +599,32 @@ describe("helm chart behaviour", () => {
 	});
 
 	it("deploys a system added to services/systems.ts with no values entry (systems.yaml written again)", () => {
-		const warehouse: SystemManifest = {
+		// A system that is not (yet) in services/systems.ts.
+		const added: SystemManifest = {
 			...SYSTEMS[0],
-			name: "warehouse",
-			title: "Warehouse",
+			name: "newsystem",
+			title: "New system",
 			contexts: ["inventory", "shipping"],
-			saga: { ...SYSTEMS[0].saga, steps: { reserve: { caller: "shipping", owner: "inventory", participant: { action: "warehouse.inventory.reserve" } } } }
+			saga: { ...SYSTEMS[0].saga, steps: { reserve: { caller: "shipping", owner: "inventory", participant: { action: "newsystem.inventory.reserve" } } } }
 		};
-		expect(chartContextsOf(warehouse)).toEqual([
-			{ name: "warehouse-inventory", services: "warehouse/inventory", stepOwner: true },
-			{ name: "warehouse-shipping", services: "warehouse/shipping", stepOwner: false }
+		expect(SYSTEMS.map(s => s.name)).not.toContain(added.name);
+		expect(chartContextsOf(added)).toEqual([
+			{ name: "newsystem-inventory", services: "newsystem/inventory", stepOwner: true },
+			{ name: "newsystem-shipping", services: "newsystem/shipping", stepOwner: false }
 		]);
-		const chart = path.join(tmp, "chart-with-warehouse");
+		const chart = path.join(tmp, "chart-with-added-system");
 		fs.cpSync(CHART, chart, { recursive: true });
-		fs.writeFileSync(path.join(chart, "systems.yaml"), systemsYaml([...SYSTEMS, warehouse]));
+		fs.writeFileSync(path.join(chart, "systems.yaml"), systemsYaml([...SYSTEMS, added]));
 		const objects = render(["-f", path.join(chart, "values.yaml")], chart);
-		const expected = [...CONTEXTS, ...contextsOf(warehouse)];
+		const expected = [...CONTEXTS, ...contextsOf(added)];
 		expect(ofKind(objects, "Deployment").map(d => d.metadata.name).sort()).toEqual(expected.map(c => `${FULLNAME}-${c.name}`).sort());
-		const c = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-warehouse-shipping`).spec.template.spec.containers[0];
-		expect(envOf(c, "SERVICES")?.value).toBe("warehouse/shipping");
-		find(objects, "HorizontalPodAutoscaler", `${FULLNAME}-warehouse-inventory`);
-		find(objects, "PodDisruptionBudget", `${FULLNAME}-warehouse-inventory`);
+		const c = find<DeploymentSpec>(objects, "Deployment", `${FULLNAME}-newsystem-shipping`).spec.template.spec.containers[0];
+		expect(envOf(c, "SERVICES")?.value).toBe("newsystem/shipping");
+		find(objects, "HorizontalPodAutoscaler", `${FULLNAME}-newsystem-inventory`);
+		find(objects, "PodDisruptionBudget", `${FULLNAME}-newsystem-inventory`);
 		// and `systems:` chooses it alone
-		const alone = render(["-f", path.join(chart, "values.yaml"), "--set", "systems={warehouse}"], chart);
-		expect(ofKind(alone, "Deployment").map(d => d.metadata.name).sort()).toEqual([...EXPLICIT, ...contextsOf(warehouse)].map(c => `${FULLNAME}-${c.name}`).sort());
+		const alone = render(["-f", path.join(chart, "values.yaml"), "--set", "systems={newsystem}"], chart);
+		expect(ofKind(alone, "Deployment").map(d => d.metadata.name).sort()).toEqual([...EXPLICIT, ...contextsOf(added)].map(c => `${FULLNAME}-${c.name}`).sort());
 	});
 
 	it("lists in every values file only the gateway and identity, and overrides of the systems' contexts by name", () => {
@@ -644,7 +646,8 @@ describe("helm chart behaviour", () => {
 
 	it("applies the overrides of the values files to the systems' contexts", () => {
 		const hpas = (objects: K8sObject[]) => Object.fromEntries((ofKind(objects, "HorizontalPodAutoscaler") as Array<K8sObject & { spec: HpaSpec }>).map(h => [h.metadata.name.slice(FULLNAME.length + 1), h.spec.maxReplicas]));
-		const payments = SYSTEMS.map(s => `${s.name}-payment`);
+		// The contexts the values files override: the payments of the two delivery systems.
+		const payments = ["flowerdelivery-payment", "fishdelivery-payment"];
 		const byDefault = hpas(render([]));
 		for (const ctx of CONTEXTS) expect({ ctx: ctx.name, max: byDefault[ctx.name] }).toEqual({ ctx: ctx.name, max: ctx.gateway ? 6 : payments.includes(ctx.name) ? 8 : 5 });
 		const prod = render(["-f", path.join(CHART, "values-prod.yaml")]);
@@ -670,8 +673,8 @@ describe("helm chart behaviour", () => {
 		}
 		// a comma-separated string works too; an unknown name is refused
 		const both = render(["--set-string", "systems=fishdelivery\\,flowerdelivery"]);
-		expect(ofKind(both, "Deployment")).toHaveLength(CONTEXTS.length);
-		expect(renderFails(["--set", "systems={warehouse}"])).toContain('systems: "warehouse" is not a system of systems.yaml');
+		expect(ofKind(both, "Deployment")).toHaveLength(EXPLICIT.length + SYSTEMS.filter(s => s.name === "fishdelivery" || s.name === "flowerdelivery").flatMap(contextsOf).length);
+		expect(renderFails(["--set", "systems={nosuchsystem}"])).toContain('systems: "nosuchsystem" is not a system of systems.yaml');
 	});
 
 	it("refuses an override of a context that no system has, or the same override twice", () => {
