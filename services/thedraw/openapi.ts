@@ -142,14 +142,15 @@ export const theDrawDocs: ApiDocs = {
 		"thedraw.mypage": { name: "MyPageEntry", title: "MyPage entry", schema: myPage }
 	},
 	actions: {
-		"thedraw.draw.apply": { summary: "Apply to a draw (the seed's POST /draws)", description: "One active entry per customer and draw: a second answers 409 (with the one they have); so does a draw whose raffle has run." },
+		"thedraw.draw.apply": { summary: "Apply to a draw (the seed's POST /draws)", description: "One active entry per customer and draw: a second answers 409 (with the one they have); so does a draw whose raffle has run.", errors: [409] },
 		"thedraw.draw.cancel": { summary: "Cancel an entry", description: "Until the raffle has run; after that 409 with the current status. The entry keeps its row, `cancelled`; the customer may apply again." },
 		"thedraw.raffle.get": { summary: "The raffle of a draw, and its record once run (seed, algorithm, sorted candidates, winners)" },
 		"thedraw.raffle.run": { summary: "Run the raffle of a draw (admin, once)", description: "Winners uniformly at random among the active entries (`fisher-yates/hmac-sha256/v1` over the sorted entry ids, seeded by `seed` or 32 random bytes). A second run answers 409, so does a draw with no active entry." },
-		"thedraw.raffle.verify": { summary: "Recompute a run from its record and say whether it matches (admin)", response: { name: "thedraw.RaffleVerification", schema: verification } },
+		"thedraw.raffle.verify": { summary: "Recompute a run from its record and say whether it matches (admin)", description: "409 while the raffle has not run.", errors: [409], response: { name: "thedraw.RaffleVerification", schema: verification } },
 		"thedraw.order.place": {
 			summary: "Order the item of a winning entry (certified by the buyer's password)",
-			description: "The buyer is certified synchronously by `thedraw.auth` against their account: not certified answers 403 and the order request is removed (GET 404); certification down or overloaded answers 503 + `Retry-After` (the request removed the same way). A non-winner, and a second order for the same win, answer 409."
+			description: "The buyer is certified synchronously by `thedraw.auth` against their account: not certified answers 403 and the order request is removed (GET 404); certification down or overloaded answers 503 + `Retry-After` (the request removed the same way). A non-winner, and a second order for the same win, answer 409.",
+			errors: [409]
 		},
 		"thedraw.order.cancel": { summary: "Cancel an order: its win is cancelled too (no re-draw)" }
 	}
