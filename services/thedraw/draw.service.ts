@@ -16,6 +16,7 @@ import { consume, policy } from "../../mixins/consume";
 import { callerOf, creatingRequest } from "../../mixins/idempotency";
 import { idParam, type ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
+import type { AggregateDoc } from "../../mixins/store";
 import { Collection } from "./collections";
 import { alreadyApplied, apply, cancel, drawClosed, isActive, isCalendarDate, onEntryLost, onEntryWon, onOrderCancelled, onOrderPlaced, type ApplyInput, type Entry } from "./draw.domain";
 import type { DrawEvents } from "./events";
@@ -81,20 +82,26 @@ const service: ContextSchema<AggregateMethods<Entry> & DrawMethods, ServiceSetti
 				const userId = requireParam(p.userId, "userId");
 				if (!isCalendarDate(p.drawDate)) throw invalidField("drawDate", "The 'drawDate' field must be a calendar date (YYYY-MM-DD).", p.drawDate);
 				const input: ApplyInput = { itemNo: p.itemNo, price: p.price, drawDate: p.drawDate, size: p.size, drawId: p.drawId, drawName: p.drawName, userId, ...(p.phone !== undefined ? { phone: p.phone } : {}) };
-				const mine = (await this.findPage({ query: { drawId: p.drawId, userId }, page: 1, pageSize: 100, sort: { generation: -1 } })).rows;
+				// The customer's entries in this draw, by their derived ids: generation 1, 2, … up to the active one (no scan).
+				const mine: AggregateDoc<Entry>[] = [];
+				for (let generation = 1; ; generation++) {
+					const doc = await this.loadDoc(entryIdFor(p.drawId, userId, generation));
+					if (!doc) break;
+					mine.push(doc);
+					if (isActive(doc.state)) break;
+				}
 
 				// A repeat of a request with its Idempotency-Key answers the entry it made, whatever happened since.
 				const request = creatingRequest(ctx);
 				if (request) {
-					for (const entry of mine) {
-						const doc = await this.loadDoc(entry.id);
-						if (doc?.request?.caller !== callerOf(ctx) || doc.request.key !== request.key) continue;
+					for (const doc of mine) {
+						if (doc.request?.caller !== callerOf(ctx) || doc.request.key !== request.key) continue;
 						if (doc.request.fingerprint !== request.fingerprint) throw invalidField("Idempotency-Key", "The Idempotency-Key was used with another request: send a new key for a new request");
 						return created(ctx, doc.state);
 					}
 				}
 				if (await this.isDrawn(p.drawId)) throw toMoleculerError(drawClosed(p.drawId));
-				const latest = mine[0];
+				const latest = mine.at(-1)?.state;
 				if (latest && isActive(latest)) throw toMoleculerError(alreadyApplied(latest));
 
 				const generation = (latest?.generation ?? 0) + 1;
