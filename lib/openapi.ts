@@ -424,15 +424,16 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 	const operationIds = new Set<string>();
 	const usedErrors = new Set<number>();
 
-	const entityRef = (service: string): { one?: string; page?: string; title?: string } => {
+	/** The components of a context's resource: one row, and (asked for by a `list`) a page of them. */
+	const entityRef = (service: string, withPage: boolean): { one?: string; page?: string; title?: string } => {
 		const res = resources.get(service);
 		if (!res) return {};
 		const system = service.split(".")[0];
 		const one = `${system}.${res.name}`;
 		const page = `${one}Page`;
 		schemas[one] ??= res.schema;
-		schemas[page] ??= pageOf(`#/components/schemas/${one}`, res.title);
-		return { one, page, title: res.title };
+		if (withPage) schemas[page] ??= pageOf(`#/components/schemas/${one}`, res.title);
+		return { one, page: withPage ? page : undefined, title: res.title };
 	};
 
 	for (const route of input.routes) {
@@ -456,7 +457,7 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 				const system = actionName.split(".")[0];
 				const action = input.actions.get(actionName);
 				const doc = actionDocs.get(actionName);
-				const entity = entityRef(service);
+				const entity = entityRef(service, verb === "list");
 				const params = action?.params ?? {};
 				tags.add(system);
 				operation.tags = [system];

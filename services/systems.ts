@@ -6,6 +6,7 @@
 import fishdelivery from "./fishdelivery/system";
 import flowerdelivery from "./flowerdelivery/system";
 import type { SystemManifest } from "./system";
+import thedraw from "./thedraw/system";
 import warehouse from "./warehouse/system";
 
-export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery, warehouse];
+export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery, thedraw, warehouse];

@@ -7,6 +7,7 @@ import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from "jose";
 import { parseAccounts, toSeeds } from "../../services/identity/accounts-config";
 import { AccountBook, hashSecret, parseHash, verifySecret } from "../../services/identity/accounts";
 import { DEMO_ACCOUNTS } from "../../services/identity/demo";
+import { SYSTEMS } from "../../services/systems";
 import { generateKey, KeyRing, parsePrivateKeys } from "../../services/identity/keys";
 import { basicCredentials, grant, OAuthError } from "../../services/identity/oauth";
 import { TokenError, TokenVerifier } from "../../lib/tokens";
@@ -61,7 +62,11 @@ describe("secrets are kept as salted slow hashes", () => {
 
 	it("reads IDENTITY_ACCOUNTS (users and clients), and says what is wrong with a bad one", () => {
 		const seeds = parseAccounts(JSON.stringify(DEMO_ACCOUNTS))!;
-		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort()).toEqual(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin", "user:gildong:customer", "user:whstaff:warehouse"].sort());
+		const read = seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort();
+		expect(read).toEqual(expect.arrayContaining(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin"]));
+		// …and exactly the administrator plus what each system's manifest declares (a new system's accounts need no edit here).
+		const declared = SYSTEMS.flatMap(system => system.accounts).map(a => ("username" in a ? `user:${a.username}:${a.roles.join("+")}` : `client:${a.clientId}:${a.roles.join("+")}`));
+		expect(read).toEqual([...new Set(["user:admin:admin", ...declared])].sort());
 		expect(parseAccounts(undefined)).toBeUndefined();
 		expect(() => parseAccounts("{")).toThrow(/JSON/);
 		expect(() => parseAccounts("[]")).toThrow(/non-empty/);
