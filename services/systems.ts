@@ -5,6 +5,7 @@
  */
 import fishdelivery from "./fishdelivery/system";
 import flowerdelivery from "./flowerdelivery/system";
+import productorder from "./productorder/system";
 import type { SystemManifest } from "./system";
 
-export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery];
+export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery, productorder];
