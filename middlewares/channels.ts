@@ -4,7 +4,8 @@
  * - cluster: NATS JetStream (the same server as the transporter). Streams are created before the first
  *   publish, new consumer groups start from the first retained message (deliver_policy "all"), failed
  *   handlers are redelivered with exponential back-off and then moved to a dead-letter stream;
- * - embedded: the in-process adapter (Moleculer balanced events), with in-process retries and back-off.
+ * - embedded: the in-process adapter (Moleculer balanced events), with in-process retries and back-off; a
+ *   consumer that is behind queues what it has not taken yet (in memory), as JetStream keeps it.
  */
 import { Adapters, Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware, ServiceBroker, Context } from "moleculer";
@@ -143,6 +144,24 @@ export function channelRetryMiddleware(settings: AppConfig["channels"]): Channel
 	};
 }
 
+/** The services the in-process adapter creates, one per consumer group and channel (its default prefix). */
+const IN_PROCESS_CONSUMER = /^\$channel:/;
+
+/**
+ * The in-process adapter hands each message to its consumer as a Moleculer event, through a bulkhead of
+ * `maxInFlight` whose queue would otherwise be the broker's default (`maxQueueSize` 100); and it does not
+ * wait for the event, so a message arriving at a full queue would be dropped, only logged. Its consumers'
+ * queues are unbounded instead (0): a consumer that is behind takes every message, later.
+ */
+export function unboundedInProcessQueues(schema: { name?: unknown; events?: Record<string, unknown> }): void {
+	if (typeof schema.name !== "string" || !IN_PROCESS_CONSUMER.test(schema.name)) return;
+	for (const event of Object.values(schema.events ?? {})) {
+		if (typeof event !== "object" || event === null || !("bulkhead" in event)) continue;
+		const { bulkhead } = event;
+		if (typeof bulkhead === "object" && bulkhead !== null && "enabled" in bulkhead && bulkhead.enabled === true) Object.assign(bulkhead, { maxQueueSize: 0 });
+	}
+}
+
 export function channelsMiddleware(cfg: AppConfig): Middleware {
 	const common = {
 		maxInFlight: cfg.channels.maxInFlight,
@@ -159,7 +178,7 @@ export function channelsMiddleware(cfg: AppConfig): Middleware {
 				}
 		  })
 		: new Adapters.Fake({ ...common, deadLettering: { enabled: false } });
-	return ChannelsMiddleware({
+	const middleware: Middleware = ChannelsMiddleware({
 		// The generated typings list only config objects, while the middleware also takes an adapter instance.
 		adapter: adapter as unknown as string,
 		schemaProperty: "channels",
@@ -168,4 +187,6 @@ export function channelsMiddleware(cfg: AppConfig): Middleware {
 		channelHandlerTrigger: "emitLocalChannelHandler",
 		context: true
 	});
+	if (!cfg.natsUrl) middleware.serviceCreating = (_service: unknown, schema: { name?: unknown; events?: Record<string, unknown> }) => unboundedInProcessQueues(schema);
+	return middleware;
 }
