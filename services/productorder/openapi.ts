@@ -142,7 +142,7 @@ export const productOrderDocs: ApiDocs = {
 			errors: [402]
 		},
 		"productorder.order.cancel": { summary: "Cancel an order (until its delivery has started; then 409 with the current status)" },
-		"productorder.product.create": { summary: "Add a product with its stock (a second POST of the same itemcd is a 409)" },
+		"productorder.product.create": { summary: "Add a product with its stock (a second POST of the same itemcd is a 409)", errors: [409] },
 		"productorder.product.restock": { summary: "Restock a product" },
 		"productorder.delivery.start": { summary: "The courier starts the delivery (the seed's `deliverystarted`; its `test` field is ignored)" },
 		"productorder.delivery.complete": { summary: "The courier completes the delivery (the seed's `deliverycompleted`; its `test` field is ignored)" }
