@@ -61,7 +61,11 @@ describe("secrets are kept as salted slow hashes", () => {
 
 	it("reads IDENTITY_ACCOUNTS (users and clients), and says what is wrong with a bad one", () => {
 		const seeds = parseAccounts(JSON.stringify(DEMO_ACCOUNTS))!;
-		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort()).toEqual(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin"].sort());
+		// every demo account (each system's manifest adds its own), read with its kind, name and roles…
+		const declared = DEMO_ACCOUNTS.map(a => `${"username" in a ? `user:${a.username}` : `client:${a.clientId}`}:${a.roles.join("+")}`);
+		expect(seeds.map(s => `${s.kind}:${s.name}:${s.roles.join("+")}`).sort()).toEqual(declared.sort());
+		// …the seeds' own among them
+		expect(declared).toEqual(expect.arrayContaining(["user:LKJ:customer", "user:HanYongsun:customer", "user:kjshop:store", "user:rider:rider", "user:admin:admin", "client:uengine-client:admin"]));
 		expect(parseAccounts(undefined)).toBeUndefined();
 		expect(() => parseAccounts("{")).toThrow(/JSON/);
 		expect(() => parseAccounts("[]")).toThrow(/non-empty/);
