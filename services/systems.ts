@@ -5,8 +5,9 @@
  */
 import fishdelivery from "./fishdelivery/system";
 import flowerdelivery from "./flowerdelivery/system";
+import productorder from "./productorder/system";
 import type { SystemManifest } from "./system";
 import thedraw from "./thedraw/system";
 import warehouse from "./warehouse/system";
 
-export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery, thedraw, warehouse];
+export const SYSTEMS: readonly SystemManifest[] = [flowerdelivery, fishdelivery, productorder, thedraw, warehouse];
