@@ -70,7 +70,8 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			check: (err: Error) => {
 				const e = err as Errors.MoleculerError;
 				if (e.type === "QUEUE_FULL") return true;
-				if (e.type === "SERVICE_UNAVAILABLE") return false;
+				// Likewise a 504 "outcome unknown": the step it waited for did not answer (that step's breaker counts it).
+				if (e.type === "SERVICE_UNAVAILABLE" || e.type === "OUTCOME_UNKNOWN") return false;
 				return typeof e.code !== "number" || e.code >= 500;
 			}
 		},

@@ -56,8 +56,10 @@ export const ORDER_PROGRESS: Record<OrderStatus, number> = {
 	Delivering: 4,
 	Delivered: 5,
 	PaymentFailed: 9,
-	Cancelled: 9,
-	Rejected: 9
+	Rejected: 9,
+	// Above Rejected: the order learns its own cancel at once, a rejection only as an event; when a store's reject
+	// crosses a cancel the delivery accepted, every fold (the order, MyPage) ends Cancelled, whatever came first.
+	Cancelled: 10
 };
 
 export const DELIVERY_PROGRESS: Record<OrderDeliveryStatus, number> = { Requested: 1, Started: 2, Completed: 3, Cancelled: 3 };

@@ -5,7 +5,8 @@
  * needs a bearer token (services/gateway/auth.ts) and is rate limited per client (429 + Retry-After), except
  * the API's own docs: `/api/openapi.json` and `/api/docs` (services/gateway/docs.ts).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Errors, type Context, type Service } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { config } from "../../config";
@@ -118,9 +119,40 @@ function systemRoute(system: SystemManifest) {
 	};
 }
 
+/**
+ * moleculer-web, but listening only once every service of this process has started (`$broker.started`): in the
+ * embedded default the gateway would otherwise take requests — and answer 503 — while the contexts beside it
+ * are still starting. In a cluster its process holds the gateway alone (and /ready stays the cluster's signal).
+ */
+const { started: _listenAtOnce, ...GatewayWithoutListen } = ApiGateway;
+
+interface Listening {
+	server: Server;
+	settings: ApiSettingsSchema;
+}
+
+function listenWhenStarted(this: Service & Listening): Promise<void> {
+	return new Promise((resolve, reject) => {
+		this.server.once("error", reject);
+		this.server.listen(this.settings.port, this.settings.ip, () => {
+			const addr = this.server.address() as AddressInfo;
+			this.logger.info(`API Gateway listening on http://${addr.address}:${addr.port}`);
+			resolve();
+		});
+	});
+}
+
 const service: ContextSchema<object, ApiSettingsSchema> = {
 	name: "api",
-	mixins: [ApiGateway, gatewayAuth(config)],
+	mixins: [GatewayWithoutListen, gatewayAuth(config)],
+
+	events: {
+		"$broker.started": {
+			handler(this: Service & Listening) {
+				return listenWhenStarted.call(this).catch(err => this.broker.fatal(`Server listening error on port ${this.settings.port}.`, err, true));
+			}
+		}
+	},
 
 	settings: {
 		port: config.port,

@@ -53,6 +53,7 @@ describe("observability in one process", () => {
 		for (const schema of [...flowerDeliverySchemas, identity as ServiceSchema, api as ServiceSchema, flaky]) broker.createService(schema);
 		await broker.start();
 		const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
+		if (!server.listening) await new Promise(resolve => server.once("listening", resolve));
 		baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		contract = await checkAgainstOpenApi(baseUrl);
 		http = actors(client(baseUrl)).customer(seedOrder.userName);

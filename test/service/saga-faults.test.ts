@@ -247,3 +247,23 @@ describe("facts that arrive out of order never move anything backwards", () => {
 		expect((await as.admin().get(`${API}/myPages/${id}`)).body).toMatchObject({ orderStatus: "Delivered", deliveryStatus: "Completed" });
 	});
 });
+
+describe("a store's reject crossing a cancel the delivery accepted (found by the chaos run)", () => {
+	it("the order and MyPage both end Cancelled, whichever arrives first; the payment is refunded once", async () => {
+		const id = await flows.place({ ...seedOrder, userName: "reject-cancel" });
+		await flows.storeOrder(id);
+		hand.hold("flowerdelivery.OrderRejected", "flowerdelivery.order");
+		try {
+			expect((await as.store("KJSHOP").post(`${API}/ordermanagements/${id}/reject`, { reason: "장미 품절" })).status).toBe(200);
+			expect((await as.customer("reject-cancel").del(`${API}/orders/${id}`)).body.status).toBe("Cancelled");
+		} finally {
+			await hand.release("flowerdelivery.OrderRejected", "flowerdelivery.order");
+		}
+		await eventually(() => as.admin().get(`${API}/myPages/${id}`), r => r.status === 200 && r.body.paymentStatus === "Cancelled");
+		await settle();
+		expect((await as.admin().get(`${API}/orders/${id}`)).body.status).toBe("Cancelled");
+		expect((await as.admin().get(`${API}/myPages/${id}`)).body.orderStatus).toBe("Cancelled");
+		const payments = (await as.admin().get(`${API}/payments?orderId=${id}`)).body.rows;
+		expect(payments.map((p: { status: string }) => p.status)).toEqual(["Cancelled"]);
+	});
+});

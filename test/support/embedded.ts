@@ -39,6 +39,8 @@ export async function startEmbedded(schemas: ServiceSchema[] = flowerDeliverySch
 	const gateway = broker.getLocalService("api");
 	const server: unknown = gateway && "server" in gateway ? gateway.server : undefined;
 	if (!(server instanceof Server)) throw new Error("gateway has no HTTP server");
+	// The gateway listens once every service of the broker has started.
+	if (!server.listening) await new Promise(resolve => server.once("listening", resolve));
 	const { port } = server.address() as AddressInfo;
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const contract = await checkAgainstOpenApi(baseUrl);
