@@ -101,7 +101,10 @@ describe("flower delivery cluster: one process per context over NATS JetStream",
 			const poison = { id: randomUUID(), type: "OrderPlaced", source: "test", aggregateId: orderId, occurredAt: new Date().toISOString(), data: { orderId, storeName: "KJSHOP", itemName: "장미", qty: "one", userName: "LKJ" } };
 			await nc.jetstream().publish("flowerdelivery.OrderPlaced", new TextEncoder().encode(JSON.stringify(poison)), { msgID: poison.id });
 			await flows.wait(() => jsm.streams.info("DEAD_LETTER").then(i => i.state.messages), n => n > before);
-			expect(cluster.logOf("store")).toContain("poison message moved to the dead-letter stream");
+			// The message parked is the poison one, with the consumer that refused it (the adapter's headers).
+			const parked = await jsm.streams.getMessage("DEAD_LETTER", { last_by_subj: "DEAD_LETTER" });
+			expect((JSON.parse(new TextDecoder().decode(parked.data)) as { id: string }).id).toBe(poison.id);
+			expect(parked.header.get("x-original-group")).toBe("flowerdelivery.store");
 			expect((await as.admin().get(`${API}/ordermanagements/${orderId}`)).status).toBe(404);
 		} finally {
 			await nc.close();
