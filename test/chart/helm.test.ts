@@ -259,6 +259,49 @@ const SECRET_KEY = { test: (name: string): boolean => !PLAIN_SETTINGS.has(name) 
 /** A URL carrying user:password@. */
 const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
 
+/**
+ * Why Kubernetes' own schemas (kubernetes-models: the OpenAPI schemas of the API, offline) refuse a rendered
+ * object — null when they accept it, "not built in" for a custom resource (e.g. the Prometheus Operator's
+ * PodMonitor), which they do not describe.
+ */
+function kubernetesProblem(obj: K8sObject): string | null {
+	const group = obj.apiVersion.includes("/") ? obj.apiVersion : `core/${obj.apiVersion}`;
+	const [apiGroup, version] = group.split("/");
+	const modulePath = apiGroup === "core" ? `kubernetes-models/${version}` : `kubernetes-models/${apiGroup}/${version}`;
+	let models: Record<string, new (o: object) => { validate(): void }>;
+	try {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module of the object's API group and version
+		models = require(modulePath) as typeof models;
+	} catch {
+		return "not built in";
+	}
+	const Model = models[obj.kind];
+	if (!Model) return "not built in";
+	try {
+		new Model(obj).validate();
+		return null;
+	} catch (err) {
+		return (err as Error).message.slice(0, 500);
+	}
+}
+
+describe("Kubernetes schema validation", () => {
+	it("catches a planted invalid field: a replica count that is not a number, a container port that is a name", () => {
+		const deployment = ofKind(render(["-f", path.join(CHART, "values.yaml")]), "Deployment")[0];
+		expect(kubernetesProblem(deployment)).toBeNull();
+		/** The Deployment with the value at `path` replaced (a plain JSON copy). */
+		const planted = (path: (string | number)[], value: unknown) => {
+			const copy = structuredClone(deployment) as unknown as Record<string, unknown>;
+			let at: Record<string | number, unknown> = copy;
+			for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+			at[path[path.length - 1]] = value;
+			return kubernetesProblem(copy as unknown as K8sObject);
+		};
+		expect(planted(["spec", "replicas"], "two")).toMatch(/replicas/);
+		expect(planted(["spec", "template", "spec", "containers", 0, "ports"], [{ containerPort: "http" }])).toMatch(/containerPort/);
+	});
+});
+
 describe.each(ENVIRONMENTS)("helm chart with $file", env => {
 	const args = ["-f", path.join(CHART, env.file)];
 	let objects: K8sObject[];
@@ -272,6 +315,17 @@ describe.each(ENVIRONMENTS)("helm chart with $file", env => {
 		expect(r.stderr).toBe("");
 		expect(r.status).toBe(0);
 		expect(r.stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
+	});
+
+	it("renders only manifests the Kubernetes API schemas accept (kubernetes-models, every object of a built-in kind)", () => {
+		const checked: string[] = [];
+		for (const obj of objects) {
+			const problem = kubernetesProblem(obj);
+			if (problem === "not built in") continue;
+			expect([`${obj.kind} ${obj.metadata.name}`, problem]).toEqual([`${obj.kind} ${obj.metadata.name}`, null]);
+			checked.push(obj.kind);
+		}
+		expect([...new Set(checked)]).toEqual(expect.arrayContaining(["Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget"]));
 	});
 
 	it("renders one Deployment per context and nothing else as Deployment", () => {
