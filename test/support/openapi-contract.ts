@@ -98,8 +98,9 @@ export class OpenApiContract {
 		const path = new URL(res.url).pathname.replace(/(.)\/$/, "$1");
 		const route = this.routes.find(r => r.method === method && r.pattern.test(path));
 		if (!route) {
-			// Not an operation of the API: only the gateway's "no such route" may answer it.
-			if (res.status !== 404) return "no operation of the document matches this method and path";
+			// Not an operation of the API: the gateway's "no such route" (404) — or, on a route prefix that parses
+			// bodies, the body parser's answer to a body it cannot read, which comes before the alias lookup.
+			if (![400, 404, 413, 415].includes(res.status)) return "no operation of the document matches this method and path";
 			return this.bodyProblem(res, pointer("components", "schemas", "Error"), "application/json");
 		}
 		const responses = this.doc.paths[route.template][method].responses ?? {};
