@@ -9,8 +9,10 @@
  *   timeline.list      recent sagas of a system (an admin all of them, a customer their own)
  *   timeline.get       one saga's timeline (an admin, or the customer it belongs to)
  *
- * Every change of a row is broadcast (TIMELINE_CHANGED, fire-and-forget) for the console's live view: the
- * gateway pushes it to the browsers watching that saga (services/gateway/console.ts).
+ * Writes are committed in groups (GroupCommit: what arrived within a few milliseconds, one transaction), and
+ * a handler acknowledges its event only once its write is committed. Every change of a row is broadcast
+ * (TIMELINE_CHANGED, fire-and-forget) for the console's live view: the gateway pushes it to the browsers
+ * watching that saga (services/gateway/console.ts).
  */
 import type { Context, Service } from "moleculer";
 import { config } from "../../config";
@@ -22,7 +24,7 @@ import type { ChannelDefinition } from "../../middlewares/channels";
 import { consume } from "../../mixins/consume";
 import { listParams, readRetry, toPageQuery, type ListSpec } from "../../mixins/listing";
 import type { ContextSchema } from "../../mixins/schema";
-import { viewStore, type ViewMethods } from "../../mixins/view.mixin";
+import { viewStore, type ViewMethods, type ViewStore, type ViewWrite } from "../../mixins/view.mixin";
 import type { Page } from "../../mixins/store";
 import { SYSTEMS } from "../systems";
 import { foldEvent, foldOutcome, hasFacts, rowFieldOf, rowIdOf, summaryOf, TIMELINE_CHANGED, type TimelineChange, type TimelineRow, type TimelineSummary, type TimelineSystem, type TimelineView } from "./timeline.view";
@@ -39,9 +41,76 @@ const LIST: ListSpec = { filters: { owner: "string" }, sortable: ["updatedAt", "
 /** Who reads timelines: an admin every one, a customer the sagas whose `owner` they are (lib/access.ts). */
 const READ = { roles: ["customer", "admin"] as const, owner: "owner" };
 
+/** How long writes gather before they are committed together. */
+const GROUP_COMMIT_MS = 5;
+
+/**
+ * The timeline's writes, gathered for GROUP_COMMIT_MS and committed in one go (`applyAll`: one SQLite
+ * transaction): an order is written to the timeline about five times (each fact, each consumer's notice),
+ * which one commit each would make the timeline's cost on a busy shop as high as the order's own. Each
+ * writer waits for the commit of its write (a consumer acknowledges its event only then); a group that fails
+ * is written again one by one, so one bad write fails alone. Each row changed is told once per group.
+ */
+class GroupCommit {
+	private pending: { write: ViewWrite<TimelineRow>; done: (row: TimelineRow | null) => void; fail: (err: unknown) => void }[] = [];
+	private timer?: NodeJS.Timeout;
+
+	constructor(
+		private readonly store: () => ViewStore<TimelineRow>,
+		private readonly told: (row: TimelineRow) => void
+	) {}
+
+	write(key: string, id: string | null, fold: (row: TimelineRow | null) => TimelineRow | null): Promise<TimelineRow | null> {
+		return new Promise((done, fail) => {
+			this.pending.push({ write: { key, id, fold }, done, fail });
+			this.timer ??= setTimeout(() => void this.flush(), GROUP_COMMIT_MS);
+		});
+	}
+
+	async flush(): Promise<void> {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		const group = this.pending;
+		this.pending = [];
+		if (group.length === 0) return;
+		const changed = new Set<number>();
+		const writes = group.map(({ write }, i) => ({
+			...write,
+			fold: (row: TimelineRow | null) => {
+				const next = write.fold(row);
+				if (next !== null) changed.add(i);
+				return next;
+			}
+		}));
+		let rows: (TimelineRow | null)[];
+		try {
+			rows = await this.store().applyAll(writes);
+		} catch {
+			changed.clear();
+			rows = [];
+			for (const [i, w] of writes.entries()) {
+				try {
+					rows.push((await this.store().applyAll([w]))[0]);
+				} catch (err) {
+					rows.push(null);
+					group[i].fail(err);
+				}
+			}
+		}
+		const latest = new Map<string, TimelineRow>();
+		for (const [i, entry] of group.entries()) {
+			entry.done(rows[i]);
+			const row = rows[i];
+			if (changed.has(i) && row) latest.set(entry.write.key, row);
+		}
+		for (const row of latest.values()) this.told(row);
+	}
+}
+
 interface TimelineVars {
 	rowOfEvent: Map<string, string>;
 	waitingNotices: Map<string, ConsumerOutcome[]>;
+	writes: GroupCommit;
 }
 
 type TimelineService = Service & ViewMethods<TimelineRow> & TimelineVars & TimelineMethods;
@@ -68,13 +137,7 @@ function channels(): Record<string, ChannelDefinition<TimelineService>> {
 			defs[`${system.name}.${type}`] = consume<TimelineService>(
 				async function (event: DomainEvent) {
 					const rowKey = String(event.data[key]);
-					let changed = false;
-					const row = await this.view.apply(rowIdOf(system.name, rowKey), event.id, current => {
-						const next = foldEvent(current, event, system, { maxEntries: config.timeline.maxEntries });
-						changed = next !== null;
-						return next;
-					});
-					if (changed && row) this.told(row);
+					await this.writes.write(rowIdOf(system.name, rowKey), event.id, current => foldEvent(current, event, system, { maxEntries: config.timeline.maxEntries }));
 					remember(this.rowOfEvent, event.id, rowKey, ROWS_REMEMBERED);
 					const waiting = this.waitingNotices.get(event.id);
 					this.waitingNotices.delete(event.id);
@@ -99,6 +162,14 @@ const service: ContextSchema<TimelineMethods, object, TimelineVars & ViewMethods
 	created(this: TimelineService) {
 		this.rowOfEvent = new Map();
 		this.waitingNotices = new Map();
+		this.writes = new GroupCommit(
+			() => this.view,
+			row => this.told(row)
+		);
+	},
+
+	async stopped(this: TimelineService) {
+		await this.writes.flush();
 	},
 
 	channels: channels(),
@@ -137,13 +208,8 @@ const service: ContextSchema<TimelineMethods, object, TimelineVars & ViewMethods
 			const system = systems.get(notice.system);
 			const field = system && rowFieldOf(system.saga, notice.type);
 			if (!system || field === undefined) return;
-			const id = [notice.eventId, notice.consumer, notice.outcome, notice.attempt ?? "", notice.at].join("|");
-			let changed = false;
-			const row = await this.view.apply(rowIdOf(system.name, key), id, current => {
-				changed = true;
-				return foldOutcome(current, notice, field, key);
-			});
-			if (changed && row) this.told(row);
+			// A notice is merged (foldOutcome is idempotent), so nothing is remembered of it.
+			await this.writes.write(rowIdOf(system.name, key), null, current => foldOutcome(current, notice, field, key));
 		},
 
 		/** Fire-and-forget: the console's live view (a lost push is caught up by the next one, or a reload). */
