@@ -9,11 +9,13 @@
  *   the rule of `GET /api/timeline/...`), fed by the timeline context's broadcast (TIMELINE_CHANGED,
  *   fire-and-forget: a push that is lost is caught up by the next one or a reload). EventSource cannot send an
  *   Authorization header, so this one route takes the bearer token as the `access_token` query parameter,
- *   verified like any bearer token (services/gateway/auth.ts); the stream ends when the token expires.
+ *   verified like any bearer token (services/gateway/auth.ts); the stream ends when the token expires. The
+ *   token is taken out of the URL before the gateway sees the request (`takeStreamToken`, the HTTP server's
+ *   first request listener), so no request log and no trace span of the gateway ever carries it.
  *   Streams are bounded (CONSOLE_MAX_STREAMS per gateway: 503, CONSOLE_MAX_STREAMS_PER_USER: 429).
  */
 import { createReadStream, readFileSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { Errors, type Context, type Service } from "moleculer";
 import type { TimelineSettings } from "../../config";
@@ -58,7 +60,7 @@ interface ConsoleVars {
 }
 
 export interface ConsoleMethods {
-	openStream(req: IncomingMessage & { $params?: Record<string, unknown> }, res: ServerResponse): Promise<void>;
+	openStream(req: StreamRequest, res: ServerResponse): Promise<void>;
 }
 
 type Gateway = Service & ConsoleVars & ConsoleMethods & AuthMethods;
@@ -77,7 +79,27 @@ function close(streams: Set<Stream>, stream: Stream): void {
 	streams.delete(stream);
 }
 
-const STREAM_PARAMS = new Set(["access_token", "system", "key"]);
+const STREAM_PARAMS = new Set(["system", "key"]);
+export const STREAM_PATH = "/console/events";
+
+/** A request of the console's stream, with the token taken out of its URL. */
+type StreamRequest = IncomingMessage & { $params?: Record<string, unknown>; $streamToken?: string };
+
+/**
+ * Takes the `access_token` query parameter out of a request to the console's stream, before the gateway
+ * routes it (and logs or traces its URL): kept on the request for `openStream` only.
+ */
+export function takeStreamToken(req: StreamRequest): void {
+	const url = req.url ?? "";
+	if (!url.startsWith(`${STREAM_PATH}?`)) return;
+	const query = new URLSearchParams(url.slice(STREAM_PATH.length + 1));
+	const token = query.get("access_token");
+	if (token === null) return;
+	query.delete("access_token");
+	req.$streamToken = token;
+	const rest = query.toString();
+	req.url = rest ? `${STREAM_PATH}?${rest}` : STREAM_PATH;
+}
 
 /** The mixin of the gateway holding the console's streams: opens them, and pushes each timeline change. */
 export function consoleFeed(settings: TimelineSettings, systems: readonly SystemManifest[]) {
@@ -85,6 +107,12 @@ export function consoleFeed(settings: TimelineSettings, systems: readonly System
 	return defineMixin<ConsoleMethods & AuthMethods, ConsoleVars>({
 		created(this: Gateway) {
 			this.streams = new Set();
+		},
+
+		started(this: Gateway) {
+			// moleculer-web has made its server (in its `created`): be its first request listener.
+			const server: unknown = "server" in this ? this.server : undefined;
+			if (server instanceof Server) server.prependListener("request", takeStreamToken);
 		},
 
 		events: {
@@ -102,13 +130,14 @@ export function consoleFeed(settings: TimelineSettings, systems: readonly System
 		},
 
 		methods: {
-			async openStream(this: Gateway, req: IncomingMessage & { $params?: Record<string, unknown> }, res: ServerResponse): Promise<void> {
+			async openStream(this: Gateway, req: StreamRequest, res: ServerResponse): Promise<void> {
 				const params = req.$params ?? {};
 				for (const name of Object.keys(params)) if (!STREAM_PARAMS.has(name)) throw invalidField(name, `The '${name}' parameter is not allowed (access_token, system, key)`);
-				const { access_token: token, system, key } = params;
+				const { system, key } = params;
+				const token = req.$streamToken;
 				if (typeof system !== "string" || !names.has(system)) throw invalidField("system", `The 'system' parameter must be one of: ${[...names].join(", ")}`, system);
 				if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 200)) throw invalidField("key", "The 'key' parameter must be a string of 1 to 200 characters", key);
-				const { exp, ...user } = await this.verifyBearer(typeof token === "string" ? token : undefined);
+				const { exp, ...user } = await this.verifyBearer(token);
 				if (!user.roles.some(r => WATCH.roles.includes(r))) throw forbidden(`This needs the role ${WATCH.roles.join(" or ")}`, { required: [...WATCH.roles], roles: user.roles });
 				if (this.streams.size >= settings.maxStreams) throw serviceUnavailable("The console has too many live streams open: try again shortly", 5, "CONSOLE_STREAMS");
 				if ([...this.streams].filter(s => s.user.sub === user.sub).length >= settings.maxStreamsPerUser) {
@@ -191,7 +220,7 @@ export function consoleRoute() {
 					tag: "console",
 					responses: { 200: { description: "A `text/event-stream`: `ready`, then `saga` events; `expired` when the token ends.", contentType: "text/event-stream" } }
 				},
-				function (this: Gateway, req: IncomingMessage & { $params?: Record<string, unknown> }, res: ServerResponse, next: (err?: unknown) => void) {
+				function (this: Gateway, req: StreamRequest, res: ServerResponse, next: (err?: unknown) => void) {
 					this.openStream(req, res).catch(next);
 				}
 			)

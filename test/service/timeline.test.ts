@@ -7,7 +7,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
+import type { IncomingMessage } from "node:http";
 import { publishToChannel } from "../../middlewares/channels";
+import { takeStreamToken } from "../../services/gateway/console";
 import operations from "../../services/operations/operations.service";
 import timeline from "../../services/timeline/timeline.service";
 import type { TimelineView } from "../../services/timeline/timeline.view";
@@ -178,6 +180,15 @@ describe("the console's live stream", () => {
 		} finally {
 			stream.close();
 		}
+	});
+
+	it("takes the token out of the URL before the gateway routes, logs or traces the request", () => {
+		const req = { url: "/console/events?system=flowerdelivery&access_token=abc.def.ghi&key=o1" } as IncomingMessage & { $streamToken?: string };
+		takeStreamToken(req);
+		expect(req).toEqual({ url: "/console/events?system=flowerdelivery&key=o1", $streamToken: "abc.def.ghi" });
+		const other = { url: "/api/timeline/flowerdelivery?access_token=x" } as IncomingMessage & { $streamToken?: string };
+		takeStreamToken(other);
+		expect(other).toEqual({ url: "/api/timeline/flowerdelivery?access_token=x" }); // only the stream takes a token from its query
 	});
 
 	it("needs a valid token in the query (401), a customer or an admin (403), a known system and no other parameter (422)", async () => {
