@@ -250,7 +250,9 @@
 		var body = $("sagas").tBodies[0];
 		body.textContent = "";
 		rows.forEach(function (row) {
-			var open = el("button", { type: "button", class: "link", "aria-label": "사가 열기 " + row.key, "data-key": row.key, text: row.key });
+			// Long keys (UUIDs) are shortened on screen; the button's name and title carry the whole key.
+			var shown = row.key.length > 14 ? row.key.slice(0, 8) + "…" : row.key;
+			var open = el("button", { type: "button", class: "link", "aria-label": "사가 열기 " + row.key, title: row.key, "data-key": row.key, text: shown });
 			open.addEventListener("click", function () {
 				openSaga(row.key, true);
 			});
