@@ -9,6 +9,7 @@
  *   middlewares/   broker middlewares                      lib/, config/, domain/
  *   mixins/        building blocks of contexts             middlewares/, lib/, config/, domain/
  *   services/      systems, gateway, identity              everything below; a system never imports another
+ *   services/timeline/  a generic context over every system   the manifests (services/systems.ts), no system's insides
  *   moleculer.config.ts, scripts/, bench/, test/           on top
  */
 const BELOW_LIB = "^(middlewares|mixins|services|scripts|bench|test)/|^moleculer\\.config\\.ts$";
@@ -61,8 +62,15 @@ module.exports = {
 			name: "systems-are-separate",
 			comment: "A system talks to another only by events and actions, never by import; it may use the manifest type (services/system.ts).",
 			severity: "error",
-			from: { path: "^services/([^/]+)/", pathNot: "^services/(gateway|identity)/" },
+			from: { path: "^services/([^/]+)/", pathNot: "^services/(gateway|identity|timeline)/" },
 			to: { path: "^services/", pathNot: ["^services/$1/", "^services/system\\.ts$"] }
+		},
+		{
+			name: "generic-contexts-read-only-manifests",
+			comment: "The timeline is generic over the systems: it reads their manifests (services/systems.ts), never a system's own modules.",
+			severity: "error",
+			from: { path: "^services/timeline/" },
+			to: { path: "^services/", pathNot: ["^services/timeline/", "^services/systems?\\.ts$"] }
 		},
 		{
 			name: "nothing-imports-the-gateway",

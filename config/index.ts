@@ -85,6 +85,15 @@ export interface RateLimitSettings {
 	trustProxy: boolean;
 }
 
+/** The timeline of every saga (services/timeline) and the console that shows it (services/gateway/console.ts). */
+export interface TimelineSettings {
+	/** Facts kept per saga's timeline (the latest; older ones are counted as dropped). */
+	maxEntries: number;
+	/** Live console streams (Server-Sent Events) one gateway holds open at once, and per user. */
+	maxStreams: number;
+	maxStreamsPerUser: number;
+}
+
 export interface AppConfig {
 	nodeID: string | undefined;
 	namespace: string;
@@ -119,6 +128,7 @@ export interface AppConfig {
 	observability: ObservabilitySettings;
 	identity: IdentitySettings;
 	rateLimit: RateLimitSettings;
+	timeline: TimelineSettings;
 }
 
 export class ConfigError extends Error {
@@ -254,6 +264,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
 			apiLimit: int(env, "RATE_LIMIT_PER_WINDOW", 1200),
 			tokenLimit: int(env, "RATE_LIMIT_TOKEN_PER_WINDOW", 30),
 			trustProxy: oneOf(env, "RATE_LIMIT_TRUST_PROXY", ["true", "false"] as const, "false") === "true"
+		},
+		timeline: {
+			maxEntries: int(env, "TIMELINE_MAX_ENTRIES", 200, 1),
+			maxStreams: int(env, "CONSOLE_MAX_STREAMS", 1000, 1),
+			maxStreamsPerUser: int(env, "CONSOLE_MAX_STREAMS_PER_USER", 10, 1)
 		}
 	};
 }

@@ -64,6 +64,11 @@ export interface SagaPivot<C extends string, E extends EventMap> {
 export interface Saga<C extends string, E extends EventMap> {
 	/** The correlation keys of the system (shared/specs: "Correlation keys"). */
 	keys: readonly string[];
+	/**
+	 * The event data field naming the customer a saga belongs to (`userName`, `customerName`, `customer`,
+	 * `userId`): the timeline's owner of a saga, who may read it. Absent: the first of OWNER_FIELDS an event carries.
+	 */
+	owner?: { [T in keyof E]: keyof E[T] & string }[keyof E];
 	events: { [T in keyof E & string]: SagaEvent<C, E[T]> };
 	steps: Readonly<Record<string, SagaStep<C, E>>>;
 	pivots: readonly SagaPivot<C, E>[];
@@ -84,7 +89,37 @@ export type PlacementOutcome<E = unknown> = "pending" | "established" | "retry" 
 /** Any system's saga, as the code around the systems reads it (names as strings). */
 export interface SagaTable {
 	keys: readonly string[];
+	owner?: string;
 	events: Readonly<Record<string, { producer: string; consumers: readonly string[]; keys?: readonly string[]; compensates?: string; beyondSpec?: string }>>;
 	steps: Readonly<Record<string, { caller: string; owner: string; participant: Participant<never, unknown>; compensation?: string }>>;
 	pivots: readonly { description: string; owner: string; event: string; cancel?: string }[];
+}
+
+/** Where a saga's owner is looked for when its table names no `owner` field: the names the seeds use. */
+export const OWNER_FIELDS: readonly string[] = ["userName", "customerName", "customer", "userId"];
+
+/**
+ * What one consumer did with one event, told fire-and-forget (a Moleculer event, not a channel) after its
+ * handler ran, so that the timeline can show who handled a fact and where it waits or failed. Never
+ * business state: a lost notice only leaves a step shown as "no notice yet".
+ */
+export interface ConsumerOutcome {
+	eventId: string;
+	/** The event's type (`OrderPlaced`). */
+	type: string;
+	/** The system whose channel carried it (`<system>.<type>`). */
+	system: string;
+	/** The consuming service, `<system>.<context>` (its consumer group). */
+	consumer: string;
+	outcome: "handled" | "failed";
+	/** When the handler finished (ISO). */
+	at: string;
+	/** The delivery this was (1 = first), when the adapter counts them. */
+	attempt?: number;
+	/** Why it failed (`Name: message`). */
+	error?: string;
+	/** The failure parked the event as a dead letter (poison, or the last redelivery). */
+	deadLettered?: boolean;
+	/** The correlation key the consumer addressed its aggregate by, and its value. */
+	key?: { field: string; value: string };
 }

@@ -103,6 +103,8 @@ export interface HandlerDoc {
 	params?: Record<string, JsonSchema>;
 	/** Status → description and body (its content type or types, default JSON, and schema). */
 	responses: Record<string, { description: string; contentType?: string | readonly string[]; schema?: JsonSchema }>;
+	/** Error statuses it answers, described by the shared error responses (`#/components/responses`). */
+	errors?: readonly number[];
 	/** Left out of the document. */
 	hidden?: boolean;
 }
@@ -457,7 +459,7 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 				const system = actionName.split(".")[0];
 				const action = input.actions.get(actionName);
 				const doc = actionDocs.get(actionName);
-				const entity = entityRef(service, verb === "list");
+				const entity = entityRef(service, verb === "list" && !doc?.response);
 				const params = action?.params ?? {};
 				tags.add(system);
 				operation.tags = [system];
@@ -532,6 +534,7 @@ export function buildOpenApi(input: OpenApiInput): JsonSchema {
 					responses[status] = { description: r.description, ...(r.schema || r.contentType ? { content: Object.fromEntries(types.map(t => [t, { schema: r.schema ?? {} }])) } : {}) };
 				}
 				operation.responses = responses;
+				for (const status of doc?.errors ?? []) errors.add(status);
 			}
 
 			if (route.authentication) errors.add(401);

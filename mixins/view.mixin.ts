@@ -30,9 +30,21 @@ export interface ViewQuery {
 	visible?: (row: unknown) => boolean;
 }
 
+/** One write of `applyAll`: as `apply` with an event id, or (id null) a fold idempotent by itself, merged and not remembered. */
+export interface ViewWrite<R> {
+	key: string;
+	id: string | null;
+	fold: Fold<R>;
+}
+
 export interface ViewStore<R> {
 	get(key: string): Promise<R | null>;
 	apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null>;
+	/**
+	 * Several writes in order, in one transaction where the store has them (SQLite: one commit for all — a
+	 * group commit for a busy view); each answers what `apply` would. All or nothing in SQLite; elsewhere each.
+	 */
+	applyAll(writes: readonly ViewWrite<R>[]): Promise<(R | null)[]>;
 	list(q: ViewQuery): Promise<Page<R>>;
 	close(): Promise<void>;
 }
@@ -62,11 +74,19 @@ export class MemoryViewStore<R> implements ViewStore<R> {
 	}
 
 	async apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
+		return this.write({ key, id: eventId, fold });
+	}
+
+	async applyAll(writes: readonly ViewWrite<R>[]): Promise<(R | null)[]> {
+		return writes.map(w => this.write(w));
+	}
+
+	private write({ key, id, fold }: ViewWrite<R>): R | null {
 		const stored = this.rows.get(key) ?? { row: null, applied: new Set<string>() };
-		if (stored.applied.has(eventId)) return stored.row;
+		if (id !== null && stored.applied.has(id)) return stored.row;
 		const row = fold(stored.row);
 		if (row === null) return stored.row;
-		stored.applied.add(eventId);
+		if (id !== null) stored.applied.add(id);
 		stored.row = row;
 		this.rows.set(key, stored);
 		return row;
@@ -115,19 +135,31 @@ export class RedisViewStore<R> implements ViewStore<R> {
 		return run;
 	}
 
-	private async applyWatched(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
+	applyAll(writes: readonly ViewWrite<R>[]): Promise<(R | null)[]> {
+		const run = this.queue.then(async () => {
+			const out: (R | null)[] = [];
+			for (const w of writes) out.push(await this.applyWatched(w.key, w.id, w.fold));
+			return out;
+		});
+		this.queue = run.catch(() => undefined);
+		return run;
+	}
+
+	private async applyWatched(key: string, eventId: string | null, fold: Fold<R>): Promise<R | null> {
 		const k = this.key(key);
 		const applied = this.appliedKey(key);
 		for (;;) {
 			await this.redis.watch(k, applied);
-			const [raw, seen] = await Promise.all([this.redis.get(k), this.redis.sismember(applied, eventId)]);
+			const [raw, seen] = await Promise.all([this.redis.get(k), eventId === null ? 0 : this.redis.sismember(applied, eventId)]);
 			const prev = raw ? (JSON.parse(raw) as R) : null;
 			const next = seen ? null : fold(prev);
 			if (next === null) {
 				await this.redis.unwatch();
 				return prev;
 			}
-			const res = await this.redis.multi().set(k, JSON.stringify(next)).sadd(applied, eventId).sadd(this.indexKey, key).exec();
+			const tx = this.redis.multi().set(k, JSON.stringify(next));
+			if (eventId !== null) tx.sadd(applied, eventId);
+			const res = await tx.sadd(this.indexKey, key).exec();
 			if (res !== null) return next; // null: the row changed meanwhile, fold again
 		}
 	}
@@ -151,39 +183,53 @@ export class RedisViewStore<R> implements ViewStore<R> {
  */
 export class SqliteViewStore<R> implements ViewStore<R> {
 	private readonly db: Database.Database;
-	private readonly rows: string;
-	private readonly applied: string;
+	/** Prepared once: a view is written once per event, and preparing costs as much as the write. */
+	private readonly sql: { get: Database.Statement; seen: Database.Statement; put: Database.Statement; remember: Database.Statement; all: Database.Statement };
 
 	constructor(
 		private readonly file: string,
 		name: string
 	) {
 		this.db = openDatabase(file, config.sqliteSynchronous);
-		this.rows = `"view:${name.replace(/"/g, "")}"`;
-		this.applied = `"view:${name.replace(/"/g, "")}:applied"`;
-		this.db.exec(`CREATE TABLE IF NOT EXISTS ${this.rows} (key TEXT PRIMARY KEY, row TEXT NOT NULL); CREATE TABLE IF NOT EXISTS ${this.applied} (key TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (key, event_id))`);
+		const rows = `"view:${name.replace(/"/g, "")}"`;
+		const applied = `"view:${name.replace(/"/g, "")}:applied"`;
+		this.db.exec(`CREATE TABLE IF NOT EXISTS ${rows} (key TEXT PRIMARY KEY, row TEXT NOT NULL); CREATE TABLE IF NOT EXISTS ${applied} (key TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (key, event_id))`);
+		this.sql = {
+			get: this.db.prepare(`SELECT row FROM ${rows} WHERE key = ?`),
+			seen: this.db.prepare(`SELECT 1 FROM ${applied} WHERE key = ? AND event_id = ?`),
+			put: this.db.prepare(`INSERT INTO ${rows} (key, row) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET row = excluded.row`),
+			remember: this.db.prepare(`INSERT INTO ${applied} (key, event_id) VALUES (?, ?)`),
+			all: this.db.prepare(`SELECT row FROM ${rows}`)
+		};
 	}
 
 	async get(key: string): Promise<R | null> {
-		const found = this.db.prepare(`SELECT row FROM ${this.rows} WHERE key = ?`).get(key) as { row: string } | undefined;
+		const found = this.sql.get.get(key) as { row: string } | undefined;
 		return found ? (JSON.parse(found.row) as R) : null;
 	}
 
 	async apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
-		return this.db.transaction((): R | null => {
-			const found = this.db.prepare(`SELECT row FROM ${this.rows} WHERE key = ?`).get(key) as { row: string } | undefined;
-			const prev = found ? (JSON.parse(found.row) as R) : null;
-			if (this.db.prepare(`SELECT 1 FROM ${this.applied} WHERE key = ? AND event_id = ?`).get(key, eventId)) return prev;
-			const next = fold(prev);
-			if (next === null) return prev;
-			this.db.prepare(`INSERT INTO ${this.rows} (key, row) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET row = excluded.row`).run(key, JSON.stringify(next));
-			this.db.prepare(`INSERT INTO ${this.applied} (key, event_id) VALUES (?, ?)`).run(key, eventId);
-			return next;
-		})();
+		return this.db.transaction(() => this.write({ key, id: eventId, fold }))();
+	}
+
+	async applyAll(writes: readonly ViewWrite<R>[]): Promise<(R | null)[]> {
+		return this.db.transaction(() => writes.map(w => this.write(w)))();
+	}
+
+	/** One write, inside the caller's transaction. */
+	private write({ key, id, fold }: ViewWrite<R>): R | null {
+		const found = this.sql.get.get(key) as { row: string } | undefined;
+		const prev = found ? (JSON.parse(found.row) as R) : null;
+		if (id !== null && this.sql.seen.get(key, id)) return prev;
+		const next = fold(prev);
+		if (next === null) return prev;
+		this.sql.put.run(key, JSON.stringify(next));
+		if (id !== null) this.sql.remember.run(key, id);
+		return next;
 	}
 
 	async list(q: ViewQuery): Promise<Page<R>> {
-		const rows = (this.db.prepare(`SELECT row FROM ${this.rows}`).all() as { row: string }[]).map(r => JSON.parse(r.row) as R);
+		const rows = (this.sql.all.all() as { row: string }[]).map(r => JSON.parse(r.row) as R);
 		return pageOf(rows, q);
 	}
 

@@ -261,6 +261,12 @@ export function systemCluster(name: string): ContextSpec[] {
 	return clusterOf([system], false);
 }
 
+/**
+ * The console's contexts (docs/console.md): the timeline of every saga (its views in Redis) and the panel of
+ * contexts, in one process. `npm run cluster` starts it; the cluster tests, which do not need it, do not.
+ */
+export const CONSOLE: ContextSpec = { name: "timeline", services: "timeline/timeline,operations/operations" };
+
 export const FLOWER_DELIVERY: ContextSpec[] = systemCluster("flowerdelivery");
 export const FISH_DELIVERY: ContextSpec[] = systemCluster("fishdelivery");
 
@@ -277,7 +283,7 @@ async function main(): Promise<void> {
 	process.on("SIGINT", shutdown);
 	process.on("SIGTERM", shutdown);
 	const system = process.env.CLUSTER_SYSTEM || "all";
-	const specs = system === "all" ? clusterOf(SYSTEMS) : systemCluster(system);
+	const specs = [...(system === "all" ? clusterOf(SYSTEMS) : systemCluster(system)), CONSOLE];
 	await cluster.startServers();
 	console.log(`nats-server -js on ${cluster.natsUrl}, redis-server on ${cluster.redisUrl}`);
 	for (const spec of specs) {
@@ -287,6 +293,7 @@ async function main(): Promise<void> {
 	const apis = (system === "all" ? SYSTEMS.map(s => s.name) : [system]).map(name => `${cluster.baseUrl}/api/${name}`);
 	console.log(`\nThe cluster is up: ${apis.join(", ")}  (logs in ${path.join(workDir, "logs")}; Ctrl-C stops it)`);
 	console.log(`Get a token (docs/identity.md): curl -s -X POST ${cluster.baseUrl}/oauth/token -d grant_type=password -d username=LKJ -d password=lkj-demo-pw`);
+	console.log(`The live console (docs/console.md): ${cluster.baseUrl}/console`);
 }
 
 if (require.main === module) {

@@ -16,6 +16,8 @@ export const cancelDelivery = participant<CancelRequest, Delivery>("fishdelivery
 
 export const fishSaga = defineSaga<FishContext, FishEvents>()({
 	keys: ["orderId"],
+	// The customer a saga belongs to (the timeline shows it to them): the field every event of the order carries.
+	owner: "customerName",
 	// The seed's stream for one order: OrderPlaced → PayApproved → OrderTaken → DeliveryStarted, each caused by the previous.
 	events: {
 		OrderPlaced: { producer: "order", consumers: ["payment", "mypage"] },

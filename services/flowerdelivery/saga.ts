@@ -17,6 +17,8 @@ export const cancelDelivery = participant<CancelRequest, Delivery>("flowerdelive
 
 export const flowerSaga = defineSaga<FlowerContext, FlowerEvents>()({
 	keys: ["orderId"],
+	// The customer a saga belongs to (the timeline shows it to them): the field every event of the order carries.
+	owner: "userName",
 	events: {
 		OrderPlaced: { producer: "order", consumers: ["store", "mypage"] },
 		OrderPlacementFailed: {

@@ -3,7 +3,9 @@
  * error format ({ name, message, code, type, data }, never a stack trace) with the status the spec names.
  * Identity (docs/identity.md): `/oauth/token` and `/.well-known/jwks.json` are open; every `/api/**` route
  * needs a bearer token (services/gateway/auth.ts) and is rate limited per client (429 + Retry-After), except
- * the API's own docs: `/api/openapi.json` and `/api/docs` (services/gateway/docs.ts).
+ * the API's own docs: `/api/openapi.json` and `/api/docs` (services/gateway/docs.ts). Beside the systems:
+ * `/api/timeline` (every saga's timeline: services/timeline), `/api/operations` (the panel of contexts:
+ * services/operations) and the live console at `/console` (services/gateway/console.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,9 +19,12 @@ import { documented, ERROR_BODY, s } from "../../lib/openapi";
 import { IDEMPOTENCY_HEADER, keyProblem } from "../../mixins/idempotency";
 import type { ContextSchema } from "../../mixins/schema";
 import { identityDocs } from "../identity/openapi";
+import { operationsDocs } from "../operations/openapi";
 import { aliasesOf, type SystemManifest } from "../system";
 import { SYSTEMS } from "../systems";
+import { timelineDocs } from "../timeline/openapi";
 import { gatewayAuth, rateLimit, retryAfterOf } from "./auth";
+import { consoleFeed, consoleRoute } from "./console";
 import { docsRoute } from "./docs";
 
 // The probes' answers (both statuses answer the same shape).
@@ -142,9 +147,22 @@ function listenWhenStarted(this: Service & Listening): Promise<void> {
 	});
 }
 
+/** Read-only routes of a context beside the systems (`/api/timeline`, `/api/operations`): bearer token, rate limit. */
+function readRoute(path: string, aliases: Record<string, string>) {
+	return {
+		path,
+		authentication: true,
+		rateLimit: rateLimit("api", config.rateLimit.apiLimit, config.rateLimit, config.redisUrl, true),
+		mappingPolicy: "restrict" as const,
+		aliases,
+		bodyParsers: BODY_PARSERS,
+		mergeParams: true
+	};
+}
+
 const service: ContextSchema<object, ApiSettingsSchema> = {
 	name: "api",
-	mixins: [GatewayWithoutListen, gatewayAuth(config)],
+	mixins: [GatewayWithoutListen, gatewayAuth(config), consoleFeed(config.timeline, SYSTEMS)],
 
 	events: {
 		"$broker.started": {
@@ -193,7 +211,11 @@ const service: ContextSchema<object, ApiSettingsSchema> = {
 				}
 			},
 			// The API's OpenAPI document and its docs page, open to anyone (services/gateway/docs.ts).
-			docsRoute({ base: "/api", docs: [identityDocs, ...SYSTEMS.map(system => system.docs)], systems: SYSTEMS }),
+			docsRoute({ base: "/api", docs: [identityDocs, ...SYSTEMS.map(system => system.docs), timelineDocs, operationsDocs], systems: SYSTEMS }),
+			// The live console (its page, its script and style, its event stream) and what it reads.
+			consoleRoute(),
+			readRoute("/api/timeline", { "GET /": "timeline.systems", "GET /:system": "timeline.list", "GET /:system/:key": "timeline.get" }),
+			readRoute("/api/operations", { "GET /contexts": "operations.contexts", "GET /deadletters": "operations.deadLetters" }),
 			{
 				// OAuth2 token endpoint (form or JSON; HTTP Basic for machine clients), rate limited per address.
 				path: "/oauth",

@@ -42,7 +42,9 @@ export function sagaTable(system: SystemManifest): string {
 const tags = (systems: readonly SystemManifest[]) => [
 	{ name: "identity", description: "OAuth2 tokens and the keys that verify them (docs/identity.md)." },
 	...systems.map(system => ({ name: system.name, description: `${system.description}\n\n${sagaTable(system)}` })),
-	{ name: "operations", description: "Probes and metrics." },
+	{ name: "timeline", description: "Each saga's facts in time order and what each consumer did with them (docs/console.md)." },
+	{ name: "operations", description: "Probes, metrics, and the contexts, channels and dead letters as an admin reads them." },
+	{ name: "console", description: "The live console: its page, files and live stream of saga timelines (docs/console.md)." },
 	{ name: "docs", description: "This document and its page." }
 ];
 

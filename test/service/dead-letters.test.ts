@@ -51,7 +51,7 @@ it("parks a message whose handler keeps failing, shows it with its error, and re
 	const id = randomUUID();
 	await publishToChannel(broker, "test.StockCounted", { id, type: "StockCounted", source: "test", aggregateId: "2", occurredAt: new Date().toISOString(), data: { itemcd: "2" } }, { msgID: id });
 
-	const listed = await eventually(() => repl("deadletters", { group: "test.stock" }), out => out.includes(id), 10000);
+	const listed = await eventually(() => repl("deadletters", { system: "test.stock" }), out => out.includes(id), 10000);
 	expect(listed).toContain("the stock ledger is unreachable");
 	expect(listed).toContain("after 3 deliveries");
 	expect(handled).toEqual([]);

@@ -22,7 +22,9 @@ import api from "../../services/gateway/api.service";
 import { openApiPath, paramsToSchema, type RouteLike } from "../../lib/openapi";
 import { actors, type Actors } from "../support/auth";
 import { allSchemas, startEmbedded, routesOf } from "../support/embedded";
+import operations from "../../services/operations/operations.service";
 import { SYSTEMS } from "../../services/systems";
+import timeline from "../../services/timeline/timeline.service";
 import { client, eventually, type Client, type HttpResult } from "../support/http";
 
 
@@ -40,7 +42,7 @@ let actionParams: (name: string) => Record<string, unknown> | undefined;
 let stop: () => Promise<void>;
 
 beforeAll(async () => {
-	const app = await startEmbedded(allSchemas);
+	const app = await startEmbedded([...allSchemas, timeline as ServiceSchema, operations as ServiceSchema]);
 	stop = app.stop;
 	http = client(app.baseUrl);
 	as = actors(http);
@@ -355,6 +357,20 @@ describe("HTTP contract: real answers match the document", () => {
 		await eventually(() => shop.get(`${FISH}/fishstores/${second.body.id}`), r => r.status === 200);
 		await call(shop, "post", `${FISH}/fishstores/{id}/take`, { id: second.body.id }, {});
 		await call(customer, "delete", `${FISH}/orders/{id}`, { id: second.body.id });
+	});
+
+	it("the timeline and the panel of contexts: systems, recent sagas, one saga, contexts, dead letters", async () => {
+		const customer = as.customer("LKJ");
+		const order = { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ" };
+		const placed = await customer.post(`${FLOWER}/orders`, order);
+		const key = { system: "flowerdelivery", key: placed.body.id };
+		await call(customer, "get", "/api/timeline");
+		await eventually(() => customer.get(`/api/timeline/flowerdelivery/${key.key}`), r => r.status === 200 && r.body.waiting === 0 && r.body.entries.length === 2);
+		await call(customer, "get", "/api/timeline/{system}/{key}", key);
+		await call(customer, "get", "/api/timeline/{system}", key, undefined, "?pageSize=5");
+		expect((await call(as.customer("someone-else"), "get", "/api/timeline/{system}/{key}", key)).status).toBe(403);
+		await call(customer, "get", "/api/operations/contexts");
+		await call(as.admin(), "get", "/api/operations/deadletters", {}, undefined, "?system=flowerdelivery");
 	});
 
 	it("errors match the error schema of their operation: 422, 401, 403, 404, 409, 400", async () => {

@@ -100,6 +100,14 @@ describe.each(SYSTEMS.map(s => ({ system: s.name, saga: s.saga })))("$system: ev
 		}
 	});
 
+	it("the saga's owner field (who may read its timeline) is carried, as a string, by events of the saga", () => {
+		const owner = saga.owner;
+		if (owner === undefined) return; // the timeline falls back to OWNER_FIELDS
+		const carrying = produced.filter(p => owner in (p.event.data as Record<string, unknown>));
+		expect({ owner, carriedBy: carrying.length > 0 }).toEqual({ owner, carriedBy: true });
+		for (const { event } of carrying) expect({ type: event.type, owner: typeof (event.data as Record<string, unknown>)[owner] }).toEqual({ type: event.type, owner: "string" });
+	});
+
 	it("every synchronous step names an action its owner really has, and every pivot a fact its owner tells", () => {
 		for (const [name, step] of Object.entries(saga.steps)) {
 			expect({ name, action: step.participant.action.split(".").slice(0, 2).join(".") }).toEqual({ name, action: `${system}.${step.owner}` });

@@ -41,6 +41,7 @@ describe("import layers", () => {
 		["config-only-reads-the-environment", "config/planted.ts", 'import { SYSTEMS } from "../services/systems";\nexport const x = SYSTEMS;\n'],
 		["blocks-know-no-services", "mixins/planted.ts", 'import { flowerSaga } from "../services/flowerdelivery/saga";\nexport const x = flowerSaga;\n'],
 		["systems-are-separate", "services/fishdelivery/planted.ts", 'import { flowerSaga } from "../flowerdelivery/saga";\nexport const x = flowerSaga;\n'],
+		["generic-contexts-read-only-manifests", "services/timeline/planted.ts", 'import { flowerSaga } from "../flowerdelivery/saga";\nexport const x = flowerSaga;\n'],
 		["identity-internals-stay-inside", "services/gateway/planted.ts", 'import { KeyRing } from "../identity/keys";\nexport const x = KeyRing;\n']
 	])("a planted wrong import breaks %s", (rule, file, text) => {
 		const dir = plant({ [file]: text });
