@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { chartContextsOf, systemsYaml } from "../../scripts/chart-systems";
+import { CONSOLE } from "../../scripts/cluster";
 import { servicesOf, type SystemManifest } from "../../services/system";
 import { SYSTEMS } from "../../services/systems";
 
@@ -187,10 +188,11 @@ interface ExpectedContext {
 	identity?: boolean;
 }
 
-/** The entries of `contexts:` with services in every values file: the gateway and identity. */
+/** The entries of `contexts:` with services in every values file: the gateway, identity and the console's contexts. */
 const EXPLICIT: ExpectedContext[] = [
 	{ name: "gateway", services: "gateway/api", gateway: true },
-	{ name: "identity", services: "identity/identity", identity: true }
+	{ name: "identity", services: "identity/identity", identity: true },
+	{ name: CONSOLE.name, services: CONSOLE.services }
 ];
 /** A system's contexts as the chart deploys them: `<system>-<context>`, SERVICES=`<system>/<context>`. */
 const contextsOf = (system: SystemManifest): ExpectedContext[] => system.contexts.map(c => ({ name: `${system.name}-${c}`, services: servicesOf(system, c) }));
