@@ -8,8 +8,8 @@
  *   deadletters [system]     a poison message parked by two consumers, with the error
  *   replay <id>              handed to its group again (and parked again: it is still poison)
  *   owed                     nothing owed once every consumer is through
- *   raffle verify <drawId>   The Draw's verification where it runs (a stand-in service here), and a clear
- *                            answer where it does not
+ *   raffle verify <drawId>   a clear answer where The Draw does not run; then The Draw's contexts join the
+ *                            broker, a raffle is entered and run over HTTP, and the REPL recomputes it
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,7 +21,7 @@ import type { ServiceBroker, ServiceSchema } from "moleculer";
 import { publishToChannel } from "../../middlewares/channels";
 import timeline from "../../services/timeline/timeline.service";
 import { actors, type Actors } from "../support/auth";
-import { flowerDeliverySchemas, startEmbedded } from "../support/embedded";
+import { flowerDeliverySchemas, startEmbedded, systemSchemas } from "../support/embedded";
 import { flowerFlows, seedOrder } from "../support/flower-flows";
 import { client, eventually } from "../support/http";
 
@@ -115,26 +115,26 @@ it("deadletters [system] lists a poison message with its error; replay <id> hand
 	expect(await eventually(() => type("owed"), out => out === "Nothing owed: every consumer is up to date.", 10000)).toBe("Nothing owed: every consumer is up to date.");
 });
 
-it("raffle verify <drawId> answers where The Draw runs, and says so where it does not", async () => {
-	expect(await type("raffle verify d-1")).toBe("The Draw is not running here: no service answers thedraw.raffle.verify.");
-	expect(await type("raffle check d-1")).toBe("Usage: raffle verify <drawId>");
-	// A stand-in of The Draw's raffle context (being built elsewhere): its verification, recomputed.
-	broker.createService({
-		name: "thedraw.raffle",
-		actions: {
-			verify: {
-				params: { $$strict: true, drawId: { type: "string", min: 1 } },
-				handler(ctx) {
-					const { drawId } = ctx.params as { drawId: string };
-					if (drawId === "missing") throw Object.assign(new Error(`Raffle '${drawId}' not found`), { code: 404, type: "NOT_FOUND", name: "MoleculerClientError" });
-					return { drawId, matches: drawId === "d-1", algorithm: "fisher-yates/hmac-sha256", winners: ["e3", "e7"] };
-				}
-			}
-		}
-	});
-	await broker.waitForServices("thedraw.raffle", 5000);
-	const ok = await type("raffle verify d-1");
-	expect(ok.split("\n")[0]).toBe("The run of d-1 matches its record.");
-	expect(JSON.parse(ok.split("\n").slice(1).join("\n"))).toEqual({ drawId: "d-1", matches: true, algorithm: "fisher-yates/hmac-sha256", winners: ["e3", "e7"] });
-	expect((await type("raffle verify d-2")).split("\n")[0]).toBe("The run of d-2 does NOT match its record.");
+it("raffle verify <drawId> says so where The Draw does not run, and recomputes a real run where it does", async () => {
+	expect(await type("raffle verify RV")).toBe("The Draw is not running here: no service answers thedraw.raffle.verify.");
+	expect(await type("raffle check RV")).toBe("Usage: raffle verify <drawId>");
+	// The Draw's contexts join the running broker, as their pods join a cluster.
+	for (const schema of systemSchemas("thedraw")) broker.createService(schema);
+	await broker.waitForServices(["thedraw.draw", "thedraw.raffle"], 10000);
+	const entry = { itemNo: "1111", price: "100000", drawDate: "2021-08-28", size: "275", drawId: "RV", drawName: "NIKE jordan 1" };
+	for (const userId of ["rv-fan1", "rv-fan2", "rv-fan3"]) expect((await as.customer(userId).post("/api/thedraw/draws", { ...entry, userId })).status).toBe(201);
+	const admin = as.admin();
+	await eventually(() => admin.get("/api/thedraw/raffles/RV"), r => r.status === 200 && r.body.entries.length === 3);
+	const run = await admin.post("/api/thedraw/raffles/RV/run", { winners: 1 });
+	expect(run.status).toBe(200);
+
+	const ok = (await type("raffle verify RV")).split("\n");
+	expect(ok[0]).toBe("The run of RV matches its record.");
+	expect(JSON.parse(ok.slice(1).join("\n"))).toMatchObject({ drawId: "RV", matches: true, candidates: 3, candidatesSorted: true, winners: run.body.run.winners, recomputed: run.body.run.winners });
+	// A draw with entries but no run yet, and one nobody entered: The Draw's own refusals, printed.
+	expect((await as.customer("rv-fan4").post("/api/thedraw/draws", { ...entry, drawId: "RV-LATER", userId: "rv-fan4" })).status).toBe(201);
+	await eventually(() => admin.get("/api/thedraw/raffles/RV-LATER"), r => r.status === 200);
+	expect(await type("raffle verify RV-LATER")).toMatch(/RV-LATER/);
+	expect(await type("raffle verify RV-LATER")).not.toMatch(/matches/);
+	expect(await type("raffle verify NOBODY")).toMatch(/NOBODY/);
 });
