@@ -309,7 +309,7 @@ const ERRORS: Record<number, { name: string; description: string; schema?: strin
 	415: { name: "UnsupportedMediaType", description: "A body the parser cannot read: a charset other than UTF-8 (or an encoding it does not take)." },
 	422: { name: "ValidationFailed", description: "Invalid input: `data` lists each field and why.", schema: "ValidationError" },
 	429: { name: "TooManyRequests", description: "Rate limited: retry after `Retry-After` seconds.", headers: ["Retry-After"] },
-	503: { name: "ServiceUnavailable", description: "A dependency is overloaded or down and nothing was done: retry after `Retry-After` seconds.", headers: ["Retry-After"] },
+	503: { name: "ServiceUnavailable", description: "A dependency is overloaded or down and nothing stands (nothing was done, or a step that answered too late was undone: a late charge is refunded): retry after `Retry-After` seconds.", headers: ["Retry-After"] },
 	504: { name: "OutcomeUnknown", description: "A command that may or may not have been done (its context timed out or went away after the request reached it; `data.outcome` is `\"unknown\"`): retry with the same `Idempotency-Key` to learn which." }
 };
 
