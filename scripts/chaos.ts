@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 	const system = process.env.CHAOS_SYSTEM || "flowerdelivery";
 	const driver = driverOf(system);
 	const seed = process.env.CHAOS_SEED || String(randomInt(1, 2 ** 31));
-	const ports: Record<string, number> = { flowerdelivery: 17000, fishdelivery: 17050 };
+	const ports: Record<string, number> = { flowerdelivery: 17000, fishdelivery: 17050, productorder: 17100, thedraw: 17150, warehouse: 17500 };
 	const opts: ChaosOptions = {
 		sagas: num("CHAOS_SAGAS", driver.defaultSagas),
 		seed,

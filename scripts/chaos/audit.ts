@@ -75,8 +75,13 @@ export interface AuditFigures {
 	refundedAttempts: number;
 }
 
-/** The generic invariants: 503-but-placed, lost, duplicated, orphaned (the driver's findings are added as they are). */
-export function audit(scope: string, ledger: Iterable<KeyRecord>, snap: Snapshot, deadLetters: DeadLetter[]): { findings: Finding[]; figures: AuditFigures } {
+/**
+ * The generic invariants: 503-but-placed, lost, duplicated, orphaned (the driver's findings are added as they
+ * are). `idsOf` names the ids each key's attempts may have created: a placement scope (`attemptIds` of it),
+ * or the driver's own derivation (SystemDriver.idsOf).
+ */
+export function audit(idsOf: string | ((record: KeyRecord) => string[]), ledger: Iterable<KeyRecord>, snap: Snapshot, deadLetters: DeadLetter[]): { findings: Finding[]; figures: AuditFigures } {
+	const idsOfKey = typeof idsOf === "string" ? (record: KeyRecord) => attemptIds(idsOf, record) : idsOf;
 	const findings: Finding[] = [...snap.findings];
 	const orders = new Map(snap.orders.map(o => [o.id, o]));
 	const paymentsByOrder = groupBy(snap.payments, p => p.orderId);
@@ -84,7 +89,7 @@ export function audit(scope: string, ledger: Iterable<KeyRecord>, snap: Snapshot
 	const figures: AuditFigures = { gaveUp503ChargeRefunded: 0, refundedAttempts: 0 };
 
 	for (const record of ledger) {
-		const ids = attemptIds(scope, record);
+		const ids = idsOfKey(record);
 		for (const id of ids) keyOf.set(id, record);
 		const established = ids.filter(id => orders.get(id)?.established);
 		const charged = ids.filter(id => (paymentsByOrder.get(id) ?? []).some(p => p.charged));

@@ -5,8 +5,9 @@
  * faults, waits for the sagas to settle and checks the invariants every system shares. A new system adds
  * `scripts/chaos/<system>.ts` exporting a `SystemDriver` and one line in `scripts/chaos/drivers.ts`.
  */
+import type { AccountEntry } from "../../domain";
 import type { Rng } from "./rng";
-import type { World } from "./world";
+import type { KeyRecord, World } from "./world";
 
 /** The defects a chaos run counts; each must be 0. */
 export const DEFECTS = ["refunded-and-delivered", "503-but-placed", "backwards", "lost", "duplicated", "orphaned"] as const;
@@ -78,6 +79,12 @@ export interface Worker {
 	run(): Promise<void>;
 }
 
+/** Where a new saga stands in the run: its number (0, 1, …; customer `index % customers`) and the world. */
+export interface PlacementContext {
+	index: number;
+	world: World;
+}
+
 export interface SystemDriver {
 	/** The system's name in services/systems.ts. */
 	system: string;
@@ -91,7 +98,17 @@ export interface SystemDriver {
 	cancelPath(orderId: string): string;
 	customers: readonly CustomerSpec[];
 	/** The body of a new saga of `customer` (every random choice from `rnd`). */
-	placement(customer: string, rnd: Rng): Record<string, unknown>;
+	placement(customer: string, rnd: Rng, at: PlacementContext): Record<string, unknown>;
+	/**
+	 * The ids a key's placement attempts may have created. Default: `attemptIds(placeScope, record)` (the ids
+	 * `idFor` derives from the caller and the key, mixins/idempotency.ts); a system whose placements derive
+	 * their ids otherwise (The Draw: from the draw, the customer and a generation) gives its own.
+	 */
+	idsOf?(record: KeyRecord): string[];
+	/** Accounts the identity context holds besides the demo ones (customers who need a password of their own). */
+	accounts?: readonly AccountEntry[];
+	/** Runs once the cluster is up, before the load and the faults (e.g. the products the customers will order). */
+	setup?(world: World, run: { sagas: number }): Promise<void>;
 	/** The share of placed sagas their customer cancels, and when: a random delay after the 201. */
 	cancelShare: number;
 	cancelDelayMs: readonly [number, number];

@@ -5,10 +5,16 @@
 import type { SystemDriver } from "./driver";
 import { fishDriver } from "./fishdelivery";
 import { flowerDriver } from "./flowerdelivery";
+import { productOrderDriver } from "./productorder";
+import { theDrawDriver } from "./thedraw";
+import { warehouseDriver } from "./warehouse";
 
 export const DRIVERS: Record<string, SystemDriver> = {
 	[flowerDriver.system]: flowerDriver,
-	[fishDriver.system]: fishDriver
+	[fishDriver.system]: fishDriver,
+	[productOrderDriver.system]: productOrderDriver,
+	[theDrawDriver.system]: theDrawDriver,
+	[warehouseDriver.system]: warehouseDriver
 };
 
 export function driverOf(system: string): SystemDriver {

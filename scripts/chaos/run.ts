@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { DEMO_ACCOUNTS } from "../../services/identity/demo";
 import { LocalCluster, systemCluster, type ContextSpec } from "../cluster";
 import { attemptIds, audit, JetStreamProbe, type AuditFigures, type DeadLetter } from "./audit";
 import { DEFECTS, type DefectKind, type Finding, type Snapshot, type SystemDriver } from "./driver";
@@ -91,7 +92,9 @@ export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promis
 	const t0 = Date.now();
 	const root = rng(`${opts.seed}/${driver.system}`);
 	const cluster = new LocalCluster({ basePort: opts.basePort, workDir: opts.workDir, env: clusterEnv(driver, opts.env) });
-	const specs: ContextSpec[] = systemCluster(driver.system);
+	// Accounts of the driver's own (customers with passwords): the identity context's only, as a Secret gives them.
+	const accounts = driver.accounts ? { IDENTITY_ACCOUNTS: JSON.stringify([...DEMO_ACCOUNTS, ...driver.accounts]) } : undefined;
+	const specs: ContextSpec[] = systemCluster(driver.system).map(s => (accounts && s.name === "identity" ? { ...s, env: { ...s.env, ...accounts } } : s));
 	const victims = specs.filter(s => s.name !== "gateway" && s.name !== "identity").map(s => s.name);
 	const js = new JetStreamProbe(cluster.natsUrl);
 	const world = new World(cluster, root, { seed: opts.seed, httpTimeoutMs: opts.httpTimeoutMs, maxTries: opts.maxTries, giveUpAfter503: opts.giveUpAfter503, log });
@@ -120,6 +123,9 @@ export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promis
 		durations.startCluster = Date.now() - t0;
 		log(`cluster up in ${(durations.startCluster / 1000).toFixed(1)} s: ${opts.sagas} sagas, ${driver.customers.length} customers, seed ${opts.seed}`);
 
+		await driver.setup?.(world, { sagas: opts.sagas });
+		durations.startCluster = Date.now() - t0;
+
 		// ---- load, with faults -------------------------------------------------------------------------
 		const tLoad = Date.now();
 		const workers = driver.workers(world).map(w => w.run().catch(err => log(`worker ${w.name} stopped: ${(err as Error).stack ?? err}`)));
@@ -136,7 +142,7 @@ export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promis
 				const rnd = root.fork(`saga:${i}`);
 				const cancel = rnd.chance(driver.cancelShare) ? rnd.between(...driver.cancelDelayMs) : undefined;
 				const think = rnd.between(0, opts.thinkMs);
-				const body = driver.placement(spec.name, rnd);
+				const body = driver.placement(spec.name, rnd, { index: i, world });
 				const record = await world.place(actor, i, `chaos-${opts.seed}-${driver.system}-${i}`, driver.placePath, body, rnd.fork("answers"));
 				if (record.final === "placed" && cancel !== undefined) cancels.push(cancelLater(world, actor, driver, record, cancel));
 				if (i % 50 === 0) log(`saga ${i}: ${record.final} (${record.answers.join(",")}); faults so far: ${faults.events.length}`);
@@ -232,10 +238,15 @@ interface Checked {
 	deadLetters: DeadLetter[];
 }
 
+/** The ids a key's attempts may have created, as the driver derives them (by default from its placement scope). */
+function idsOfDriver(driver: SystemDriver): (record: KeyRecord) => string[] {
+	return record => driver.idsOf?.(record) ?? attemptIds(driver.placeScope, record);
+}
+
 async function check(world: World, driver: SystemDriver, js: JetStreamProbe): Promise<Checked> {
 	const snapshot = await driver.snapshot(world);
 	const deadLetters = await js.deadLetters();
-	const { findings, figures } = audit(driver.placeScope, world.ledger.values(), snapshot, deadLetters);
+	const { findings, figures } = audit(idsOfDriver(driver), world.ledger.values(), snapshot, deadLetters);
 	return { snapshot, findings, figures, deadLetters };
 }
 
@@ -270,7 +281,7 @@ function report(driver: SystemDriver, opts: ChaosOptions, world: World, faults: 
 		"answered 504 without outcome unknown": c.get("answers.504-without-outcome-unknown"),
 		"no answer (network error)": c.get("answers.no-answer"),
 		"answered 5xx (other)": c.get("answers.5xx-other"),
-		"placement attempts (orders stored)": records.reduce((n, r) => n + attemptIds(driver.placeScope, r).filter(id => orderIds.has(id)).length, 0),
+		"placement attempts (orders stored)": records.reduce((n, r) => n + idsOfDriver(driver)(r).filter(id => orderIds.has(id)).length, 0),
 		"cancels asked": cancels.length,
 		"cancels accepted (200)": cancels.filter(r => r.cancel!.final === 200).length,
 		"cancels refused (409)": cancels.filter(r => r.cancel!.final === 409).length,

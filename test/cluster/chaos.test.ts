@@ -1,8 +1,9 @@
 /**
- * The chaos run (scripts/chaos.ts, docs/chaos.md), short: flower delivery with 60 sagas and fish delivery
- * with 40, each over its own cluster (real nats-server -js and redis-server, one process per context,
- * compiled code: `npm run build` first), with contexts killed (SIGKILL) and restarted, nats-server and the
- * gateway restarted once. Every defect count must be 0, and the faults must really have happened.
+ * The chaos run (scripts/chaos.ts, docs/chaos.md), short: flower delivery with 60 sagas, fish delivery with
+ * 40, the mall with 60 orders, The Draw with 72 entries (6 draws) and the warehouse with 60 deliveries, each
+ * over its own cluster (real nats-server -js and redis-server, one process per context, compiled code:
+ * `npm run build` first), with contexts killed (SIGKILL) and restarted, nats-server and the gateway
+ * restarted once. Every defect count must be 0, and the faults must really have happened.
  * First, the checker itself: planted defects are found (so a 0 means something).
  */
 import { attemptIds, audit } from "../../scripts/chaos/audit";
@@ -10,11 +11,22 @@ import { DEFECTS, type Snapshot, type SystemDriver } from "../../scripts/chaos/d
 import { checkFishOrder, fishDriver } from "../../scripts/chaos/fishdelivery";
 import { checkFlowerOrder, flowerDriver } from "../../scripts/chaos/flowerdelivery";
 import { Rules } from "../../scripts/chaos/kit";
+import { checkMallOrder, checkProduct, productOrderDriver } from "../../scripts/chaos/productorder";
+import { checkEntry, checkRaffle, drawOf, rederive, theDrawDriver } from "../../scripts/chaos/thedraw";
+import { checkDelivery, checkStock, warehouseDriver } from "../../scripts/chaos/warehouse";
 import { rng } from "../../scripts/chaos/rng";
 import { formatReport, runChaos, type ChaosOptions } from "../../scripts/chaos/run";
 import type { KeyRecord } from "../../scripts/chaos/world";
 import type { Order as FlowerOrder } from "../../services/flowerdelivery/order.domain";
 import type { Order as FishOrderOfCustomer } from "../../services/fishdelivery/order.domain";
+import type { Order as MallOrder } from "../../services/productorder/order.domain";
+import type { Product } from "../../services/productorder/product.domain";
+import { entryIdFor } from "../../services/thedraw/draw.service";
+import type { Entry } from "../../services/thedraw/draw.domain";
+import type { Raffle } from "../../services/thedraw/raffle.domain";
+import type { InboundDelivery } from "../../services/warehouse/delivery.domain";
+import type { Stock } from "../../services/warehouse/stock.domain";
+import { stockIdOf } from "../../services/warehouse/stock-id";
 
 const T = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
@@ -95,6 +107,111 @@ describe("chaos: the checker finds planted defects", () => {
 		]);
 	});
 
+	const sorted = (rules: Rules) => rules.findings.map(f => `${f.defect}/${f.rule}`).sort();
+
+	it("mall: a rejected order delivered with its pay still charged and its units held, its notices wrong; a product oversold", () => {
+		const o: MallOrder = { id: "o3", customer: "c1", item: "milk", itemcd: "2", orderQty: 2, price: 1000, amount: 2000, status: "rejected", rejectReason: "short", payStatus: "approved", createdAt: T(0), updatedAt: T(5) };
+		const product: Product = { kind: "product", id: "2", itemcd: "2", totalQuantity: -1, reservedQuantity: 2, stockedQuantity: 3, reservations: { o3: { qty: 2, status: "reserved" } }, createdAt: T(0), updatedAt: T(3) };
+		const notice = (id: string, eventType: string) => ({ id, eventType, orderId: "o3", customer: "c1", channel: "kakaotalk" as const, message: "…", subject: "order" as const, announces: "x", recipient: "c1", text: "…", status: "sent" as const, attempts: 1, createdAt: T(1), updatedAt: T(1) });
+		const rules = new Rules();
+		checkMallOrder(
+			rules,
+			o,
+			{ id: "o3", orderId: "o3", customer: "c1", item: "milk", itemcd: "2", orderQty: 2, price: 1000, amount: 2000, status: "approved", createdAt: T(0), updatedAt: T(1) },
+			product,
+			{ id: "o3", orderId: "o3", customer: "c1", itemcd: "2", item: "milk", orderQty: 2, status: "started", createdAt: T(1), updatedAt: T(4) },
+			{ orderId: "o3", ordered: true, customer: "c1", orderStatus: "rejected", payStatus: "approved", rejectReason: "short", updatedAt: T(6) },
+			[notice("n1", "Ordered"), notice("n2", "DeliveryPrepared"), notice("n3", "DeliveryStarted")]
+		);
+		expect(sorted(rules)).toEqual([
+			"backwards/notice-of-no-change-DeliveryStarted",
+			"lost/notice-missing-OutOfStock",
+			"lost/rejected-pay-not-cancelled",
+			"lost/rejected-units-held",
+			"refunded-and-delivered/refunded-and-delivered"
+		]);
+		const stock = new Rules();
+		// 3 units stocked (1 at first, a restock of 2 answered 200) — and −1 left with 2 reserved: oversold.
+		checkProduct(stock, product, 1, [{ itemcd: "2", qty: 2, answers: [200] }]);
+		expect(sorted(stock)).toEqual(["duplicated/stock-negative", "lost/units-not-conserved"]);
+	});
+
+	it("The Draw: a cancelled entry bought and told it won, a raffle record that does not re-derive, a win drawn twice", () => {
+		const [a, b, c] = ["c1", "c2", "c3"].map(u => entryIdFor("D1", u, 1));
+		const details = { itemNo: "1111", price: 100, drawDate: "2026-01-01", size: 270, drawId: "D1", drawName: "NIKE" };
+		const entry = (id: string, userId: string, status: Entry["status"], extra: Partial<Entry> = {}): Entry => ({ id, ...details, userId, generation: 1, status, win: status === "lost" ? false : ["won", "purchased", "winCancelled"].includes(status) ? true : null, createdAt: T(0), updatedAt: T(3), ...extra });
+		const record = { algorithm: "fisher-yates/hmac-sha256/v1", seed: "s", winnersRequested: 1, candidates: [a, b, c].sort(), winners: [] as string[], ranAt: T(2) };
+		record.winners = rederive(record);
+		const raffle: Raffle = { id: "D1", drawId: "D1", status: "run", entries: [a, b, c].sort(), cancelled: [], late: [], cancelledWins: [], run: record, createdAt: T(0), updatedAt: T(2) };
+		const winner = record.winners[0];
+		const loser = [a, b, c].find(x => x !== winner)!;
+		const sms = (id: string, entryId: string, entryStatus: Entry["status"]) => ({ id, entryId, entryStatus, userId: "c1", drawId: "D1", message: "…", recipient: "c1", text: "…", eventType: "EntryStatusChanged", status: "sent" as const, attempts: 1, createdAt: T(1), updatedAt: T(1) });
+		// The loser cancelled, yet an order bought it and an SMS told it won.
+		const rules = new Rules();
+		const cancelled = entry(loser, "c1", "cancelled");
+		const order = { id: "x1", orderId: "x1", entryId: loser, userId: "c1", ...details, status: "placed" as const, createdAt: T(4), updatedAt: T(4) };
+		checkEntry(rules, cancelled, raffle, order, { entryId: loser, userId: "c1", drawId: "D1", status: "cancelled", win: null, orderStatus: "placed", orderId: "x1", updatedAt: T(5) }, [sms("s1", loser, "applied"), sms("s2", loser, "cancelled"), sms("s3", loser, "won")]);
+		expect(sorted(rules)).toEqual([
+			"backwards/placed-not-purchased",
+			"backwards/result-not-the-record",
+			"backwards/sms-of-no-change-won",
+			"lost/cancel-unknown-to-raffle",
+			"refunded-and-delivered/cancelled-entry-bought"
+		]);
+		// A record whose winners were changed after the run, and a second run answered 200.
+		const tampered = { ...raffle, run: { ...record, winners: [loser] } };
+		const draw = new Rules();
+		checkRaffle(draw, "D1", tampered, { drawId: "D1", algorithm: record.algorithm, seed: "s", candidates: 3, candidatesSorted: true, winners: [loser], recomputed: [winner], matches: false }, { sends: [{ second: false, answers: [200] }, { second: true, answers: [200] }], ran: true, empty: false, askedAgain: true }, [entry(a, "c1", "won"), entry(b, "c2", "won"), entry(c, "c3", "lost")]);
+		expect(sorted(draw)).toEqual(["backwards/raffle-rederive", "backwards/raffle-verify", "duplicated/more-wins-than-winners", "duplicated/raffle-ran-twice"]);
+		// Saga i applies to draw ⌊i / customers⌋, so its ids are the customer's entries there.
+		expect(theDrawDriver.idsOf!({ key: "k", customer: "dj14", index: 13, answers: [201], placedIds: [] })[0]).toBe(entryIdFor(drawOf(13), "dj14", 1));
+	});
+
+	it("warehouse: a cancelled delivery booked, a shipment applied twice, a stock view behind its stock", () => {
+		const stockId = stockIdOf("c1", "사과");
+		const delivery = (id: string, status: InboundDelivery["status"]): InboundDelivery => ({ id, deliveryId: id, stockId, customer: "c1", product: "사과", qty: 5, status, createdAt: T(0), updatedAt: T(2), ...(status === "received" ? { receivedAt: T(2) } : {}) });
+		const stock: Stock = {
+			id: stockId,
+			stockId,
+			customer: "c1",
+			product: "사과",
+			quantity: 4,
+			received: 10,
+			shipped: 6,
+			disposed: 0,
+			status: "inStock",
+			bookings: [
+				{ deliveryId: "d1", stockId, qty: 5, quantity: 5, bookedAt: T(1) },
+				{ deliveryId: "d2", stockId, qty: 5, quantity: 10, bookedAt: T(2) }
+			],
+			cancelledDeliveries: [],
+			createdAt: T(1),
+			updatedAt: T(4)
+		};
+		const message = (id: string, kind: string, refId: string, text: string) => ({ id, kind, refId, stockId, customer: "c1", message: text, recipient: "c1", text, eventType: kind, status: "sent" as const, attempts: 1, createdAt: T(1), updatedAt: T(1), ...(refId === stockId ? {} : { deliveryId: refId }) }) as never;
+		const rules = new Rules();
+		checkDelivery(rules, delivery("d2", "cancelled"), stock, [message("m1", "DeliveryRequested", "d2", "[창고] 사과 5개 입고 요청이 접수되었습니다."), message("m2", "InStock", "d2", "[창고] 사과 5개가 입고되었습니다. 현재 재고 10개.")]);
+		expect(sorted(rules)).toEqual(["backwards/message-of-no-change-InStock", "lost/message-missing-DeliveryCancelled", "refunded-and-delivered/cancelled-and-booked"]);
+		// Shipped 6, but the customer was answered one shipment of 3 (sent twice after a 504): moved twice; the view still says 7.
+		const books = new Rules();
+		checkStock(books, stockId, stock, [delivery("d1", "received"), delivery("d2", "cancelled")], [{ kind: "ship", by: "c1", stockId, qty: 3, answers: [504, 200] }], [message("m3", "Shipped", stockId, "[창고] 사과 3개가 출고되었습니다. 남은 재고 7개.")], {
+			stockId,
+			customer: "c1",
+			product: "사과",
+			quantity: 7,
+			status: "inStock",
+			incoming: 0,
+			requested: 10,
+			received: 10,
+			cancelled: 5,
+			shipped: 3,
+			disposed: 0,
+			version: 3,
+			updatedAt: T(4)
+		});
+		expect(sorted(books)).toEqual(["backwards/stock-view-quantity", "backwards/stock-view-shipped", "duplicated/ship-applied-twice", "lost/message-missing-Shipped"]);
+	});
+
 	it("the PRNG repeats its choices for a seed, and streams are independent", () => {
 		const a = rng("42/flowerdelivery").fork("saga:7");
 		const b = rng("42/flowerdelivery").fork("saga:7");
@@ -143,4 +260,15 @@ describe("chaos run over a cluster (short)", () => {
 	it("flower delivery: 60 sagas under kills, a NATS restart and a gateway restart: every defect count is 0", () => run(flowerDriver, short(17200, 60)), 200000);
 
 	it("fish delivery: 40 sagas under kills, a NATS restart and a gateway restart: every defect count is 0", () => run(fishDriver, short(17250, 40)), 200000);
+
+	// Customers who pause longer between two sagas (up to 2.5–3 s), so the sagas meet the faults: these systems' steps are quick.
+	it("the mall: 60 orders under kills, a NATS restart and a gateway restart: every defect count is 0", () => run(productOrderDriver, { ...short(17300, 60), thinkMs: 2500 }), 200000);
+
+	it("The Draw: 72 entries in 6 draws, raffles and purchases under kills, a NATS restart and a gateway restart: every defect count is 0", async () => {
+		const report = await run(theDrawDriver, { ...short(17350, 72), thinkMs: 3000 });
+		expect(report.figures["raffles run (200)"] + (report.figures["raffles found run after a 504 or no answer"] ?? 0)).toBeGreaterThanOrEqual(5);
+		expect(report.figures["orders placed (201)"]).toBeGreaterThan(0);
+	}, 200000);
+
+	it("the warehouse: 60 deliveries under kills, a NATS restart and a gateway restart: every defect count is 0", () => run(warehouseDriver, { ...short(17400, 60), thinkMs: 2500 }), 200000);
 });
