@@ -70,6 +70,8 @@ export class LocalDurableAdapter extends BaseAdapter {
 	stopping = false;
 	private db?: Database.Database;
 	private readonly subs = new Map<string, Subscription>();
+	/** Every statement prepared once per connection (preparing one per call cost ~5 % of a placement's CPU). */
+	private readonly statements = new Map<string, Database.Statement>();
 	private pruneTimer?: NodeJS.Timeout;
 
 	constructor(private readonly local: LocalChannelsOptions) {
@@ -96,6 +98,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 		for (const sub of this.subs.values()) clearTimeout(sub.timer);
 		const db = this.db;
 		this.db = undefined;
+		this.statements.clear();
 		this.connected = false;
 		if (db) closeDatabase(this.local.file, db);
 	}
@@ -105,14 +108,20 @@ export class LocalDurableAdapter extends BaseAdapter {
 		return this.db;
 	}
 
+	private sql(text: string): Database.Statement {
+		let stmt = this.statements.get(text);
+		if (!stmt) this.statements.set(text, (stmt = this.conn.prepare(text)));
+		return stmt;
+	}
+
 	override async subscribe(chan: Chan, _svc: Service): Promise<void> {
 		if (chan.maxInFlight == null) chan.maxInFlight = this.local.maxInFlight;
 		if (chan.maxRetries == null) chan.maxRetries = this.local.maxRetries;
 		const db = this.conn;
 		// A group new to this channel starts from the first retained message.
 		db.transaction(() => {
-			const added = db.prepare("INSERT OR IGNORE INTO channel_groups (channel, grp) VALUES (?, ?)").run(chan.name, chan.group).changes;
-			if (added) db.prepare("INSERT OR IGNORE INTO channel_deliveries (grp, seq, channel, next_at) SELECT ?, seq, channel, 0 FROM channel_messages WHERE channel = ?").run(chan.group, chan.name);
+			const added = this.sql("INSERT OR IGNORE INTO channel_groups (channel, grp) VALUES (?, ?)").run(chan.name, chan.group).changes;
+			if (added) this.sql("INSERT OR IGNORE INTO channel_deliveries (grp, seq, channel, next_at) SELECT ?, seq, channel, 0 FROM channel_messages WHERE channel = ?").run(chan.group, chan.name);
 		})();
 		this.initChannelActiveMessages(chan.id, false);
 		this.subs.set(chan.id, { chan, inFlight: new Set(), pumping: false });
@@ -134,9 +143,9 @@ export class LocalDurableAdapter extends BaseAdapter {
 	override async publish(channelName: string, payload: unknown, opts: { msgID?: string; headers?: Record<string, string> } = {}): Promise<void> {
 		const db = this.conn;
 		db.transaction(() => {
-			const inserted = db.prepare("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, opts.msgID ?? randomUUID(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {}), Date.now());
+			const inserted = this.sql("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, opts.msgID ?? randomUUID(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {}), Date.now());
 			if (inserted.changes === 0) return; // the same message id again: published already
-			db.prepare("INSERT INTO channel_deliveries (grp, seq, channel, next_at) SELECT grp, ?, channel, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
+			this.sql("INSERT INTO channel_deliveries (grp, seq, channel, next_at) SELECT grp, ?, channel, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
 		})();
 		for (const [id, sub] of this.subs) if (sub.chan.name === channelName) this.wake(id);
 	}
@@ -162,8 +171,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 		const free = (chan.maxInFlight ?? this.local.maxInFlight) - sub.inFlight.size;
 		if (free <= 0) return;
 		const now = Date.now();
-		const rows = this.conn
-			.prepare(
+		const rows = this.sql(
 				`SELECT d.seq, d.attempts, m.payload, m.headers FROM channel_deliveries d JOIN channel_messages m ON m.seq = d.seq
 				 WHERE d.channel = ? AND d.grp = ? AND d.next_at <= ? ORDER BY d.seq LIMIT ?`
 			)
@@ -181,7 +189,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 		}
 		// Nothing due now: wake when the next redelivery is.
 		if (rows.length === 0 && sub.inFlight.size === 0) {
-			const next = this.conn.prepare("SELECT min(next_at) AS at FROM channel_deliveries WHERE channel = ? AND grp = ?").get(chan.name, chan.group) as { at: number | null };
+			const next = this.sql("SELECT min(next_at) AS at FROM channel_deliveries WHERE channel = ? AND grp = ?").get(chan.name, chan.group) as { at: number | null };
 			clearTimeout(sub.timer);
 			if (next.at !== null) sub.timer = setTimeout(() => this.wake(chan.id), Math.max(5, next.at - now));
 		}
@@ -202,12 +210,12 @@ export class LocalDurableAdapter extends BaseAdapter {
 		};
 		try {
 			await chan.handler(raw.payload, raw);
-			if (this.db) this.conn.prepare("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, row.seq);
+			if (this.db) this.sql("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, row.seq);
 		} catch (err) {
 			if (!this.db) return;
 			if (nakDelay !== undefined && (chan.maxRetries <= 0 || deliveries < chan.maxRetries)) {
 				this.metricsIncrement("moleculer.channels.messages.retries.total", chan);
-				this.conn.prepare("UPDATE channel_deliveries SET attempts = ?, next_at = ? WHERE grp = ? AND seq = ?").run(deliveries, Date.now() + nakDelay, chan.group, row.seq);
+				this.sql("UPDATE channel_deliveries SET attempts = ?, next_at = ? WHERE grp = ? AND seq = ?").run(deliveries, Date.now() + nakDelay, chan.group, row.seq);
 			} else {
 				this.metricsIncrement("moleculer.channels.messages.errors.total", chan);
 				this.park(chan, raw, err, deliveries);
@@ -223,7 +231,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 	private park(chan: Chan, raw: LocalMessage, err: unknown, deliveries: number, removeDelivery = true): void {
 		const db = this.conn;
 		db.transaction(() => {
-			db.prepare("INSERT OR REPLACE INTO channel_dead_letters (id, channel, grp, seq, payload, headers, error, deliveries, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+			this.sql("INSERT OR REPLACE INTO channel_dead_letters (id, channel, grp, seq, payload, headers, error, deliveries, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
 				`${chan.group}:${raw.seq}`,
 				chan.name,
 				chan.group,
@@ -234,7 +242,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 				deliveries,
 				Date.now()
 			);
-			if (removeDelivery) db.prepare("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, raw.seq);
+			if (removeDelivery) this.sql("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, raw.seq);
 		})();
 		this.metricsIncrement("moleculer.channels.messages.deadLettering.total", chan);
 		this.logger.warn(`Channel '${chan.name}' (${chan.group}): message ${raw.seq} parked as a dead letter after ${deliveries} deliveries (replay it from the REPL: replay ${chan.group}:${raw.seq})`);
@@ -242,18 +250,18 @@ export class LocalDurableAdapter extends BaseAdapter {
 
 	/** The parked messages, oldest first. */
 	deadLetters(): DeadLetter[] {
-		const rows = this.conn.prepare("SELECT id, channel, grp, payload, error, deliveries, at FROM channel_dead_letters ORDER BY at").all() as { id: string; channel: string; grp: string; payload: string; error: string; deliveries: number; at: number }[];
+		const rows = this.sql("SELECT id, channel, grp, payload, error, deliveries, at FROM channel_dead_letters ORDER BY at").all() as { id: string; channel: string; grp: string; payload: string; error: string; deliveries: number; at: number }[];
 		return rows.map(r => ({ id: r.id, channel: r.channel, group: r.grp, payload: JSON.parse(r.payload), error: r.error, deliveries: r.deliveries, at: new Date(r.at).toISOString() }));
 	}
 
 	/** Hands a parked message to its group again (after a fix): true when there was one. */
 	replay(id: string): boolean {
 		const db = this.conn;
-		const row = db.prepare("SELECT channel, grp, seq FROM channel_dead_letters WHERE id = ?").get(id) as { channel: string; grp: string; seq: number } | undefined;
+		const row = this.sql("SELECT channel, grp, seq FROM channel_dead_letters WHERE id = ?").get(id) as { channel: string; grp: string; seq: number } | undefined;
 		if (!row) return false;
 		db.transaction(() => {
-			db.prepare("INSERT OR REPLACE INTO channel_deliveries (grp, seq, channel, attempts, next_at) VALUES (?, ?, ?, 0, 0)").run(row.grp, row.seq, row.channel);
-			db.prepare("DELETE FROM channel_dead_letters WHERE id = ?").run(id);
+			this.sql("INSERT OR REPLACE INTO channel_deliveries (grp, seq, channel, attempts, next_at) VALUES (?, ?, ?, 0, 0)").run(row.grp, row.seq, row.channel);
+			this.sql("DELETE FROM channel_dead_letters WHERE id = ?").run(id);
 		})();
 		for (const [chanId, sub] of this.subs) if (sub.chan.name === row.channel && sub.chan.group === row.grp) this.wake(chanId);
 		return true;
@@ -261,15 +269,14 @@ export class LocalDurableAdapter extends BaseAdapter {
 
 	/** Deliveries still owed, by channel and group (a consumer's lag). */
 	owed(): { channel: string; group: string; owed: number }[] {
-		return (this.conn.prepare("SELECT channel, grp, count(*) AS n FROM channel_deliveries GROUP BY channel, grp ORDER BY channel, grp").all() as { channel: string; grp: string; n: number }[]).map(r => ({ channel: r.channel, group: r.grp, owed: r.n }));
+		return (this.sql("SELECT channel, grp, count(*) AS n FROM channel_deliveries GROUP BY channel, grp ORDER BY channel, grp").all() as { channel: string; grp: string; n: number }[]).map(r => ({ channel: r.channel, group: r.grp, owed: r.n }));
 	}
 
 	/** Messages every group has handled, older than the retention, and not parked, go. */
 	private prune(): void {
 		if (!this.db) return;
 		const before = Date.now() - this.local.retentionMs;
-		this.conn
-			.prepare("DELETE FROM channel_messages WHERE at < ? AND seq NOT IN (SELECT seq FROM channel_deliveries) AND seq NOT IN (SELECT seq FROM channel_dead_letters)")
+		this.sql("DELETE FROM channel_messages WHERE at < ? AND seq NOT IN (SELECT seq FROM channel_deliveries) AND seq NOT IN (SELECT seq FROM channel_dead_letters)")
 			.run(before);
 	}
 }
