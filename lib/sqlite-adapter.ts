@@ -271,16 +271,24 @@ export class SqliteAdapter implements DbAdapter {
 		return list;
 	}
 
-	/** Read, change and write back every matching document in one transaction: the number changed. */
+	/**
+	 * Read, change and write back every matching document in one transaction: the number changed. The
+	 * transaction takes the write lock before it reads (BEGIN IMMEDIATE): processes sharing the file (replicas
+	 * of a context on one DATA_DIR) then queue on busy_timeout, and a conditional update (`{ _id, version }`)
+	 * reads the latest committed version. A deferred one would read first and fail with SQLITE_BUSY, without
+	 * waiting, when another process wrote in between.
+	 */
 	async updateMany<Q extends QueryOptions>(query: Q, update: object): Promise<number> {
 		const { sql, params } = this.where(query);
 		const select = this.stmt(`SELECT doc FROM ${ident(this.opts.table)}${sql}`);
 		const write = this.stmt(`UPDATE ${ident(this.opts.table)} SET doc = ? WHERE _id = ?`);
-		return this.conn.transaction(() => {
-			const rows = select.all(...params).map(r => this.parse(r));
-			for (const doc of rows) write.run(JSON.stringify(applyUpdate(doc, update as Record<string, unknown>)), doc._id);
-			return rows.length;
-		})();
+		return this.conn
+			.transaction(() => {
+				const rows = select.all(...params).map(r => this.parse(r));
+				for (const doc of rows) write.run(JSON.stringify(applyUpdate(doc, update as Record<string, unknown>)), doc._id);
+				return rows.length;
+			})
+			.immediate();
 	}
 
 	async updateById(id: string | number, update: object): Promise<object> {
