@@ -37,11 +37,26 @@ export async function freePortIn(from: number, to: number): Promise<number> {
 	throw new Error(`no free port in ${from}–${to}`);
 }
 
+/** The port was free when probed, and taken when the process listened (another test started meanwhile). */
+class PortTaken extends Error {}
+
 /** Starts the embedded default on the first free port of `ports` and resolves once GET /ready answers 200. */
 export async function startEmbeddedProcess(ports: [number, number], env: Record<string, string> = {}): Promise<EmbeddedProcess> {
 	const config = path.join(ROOT, "dist", "moleculer.config.js");
 	if (!fs.existsSync(config)) throw new Error(`${config} is missing: run \`npm run build\` first`);
-	const port = await freePortIn(...ports);
+	let from = ports[0];
+	for (let attempt = 1; ; attempt++) {
+		const port = await freePortIn(from, ports[1]);
+		try {
+			return await startOn(port, config, env);
+		} catch (err) {
+			if (!(err instanceof PortTaken) || attempt >= 3) throw err;
+			from = port + 1;
+		}
+	}
+}
+
+async function startOn(port: number, config: string, env: Record<string, string>): Promise<EmbeddedProcess> {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "embedded-process-"));
 	const base: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? os.homedir(), TMPDIR: os.tmpdir(), LANG: "C.UTF-8" };
 	const proc: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules", "moleculer", "bin", "moleculer-runner.js"), "--config", config, path.join(ROOT, "dist", "services")], {
@@ -69,7 +84,8 @@ export async function startEmbeddedProcess(ports: [number, number], env: Record<
 	for (;;) {
 		if (proc.exitCode !== null || proc.signalCode !== null) {
 			await stop();
-			throw new Error(`the embedded default exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`);
+			const message = `the embedded default exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`;
+			throw output.includes("EADDRINUSE") ? new PortTaken(message) : new Error(message);
 		}
 		const status = await fetch(`${baseUrl}/ready`).then(
 			r => r.status,
