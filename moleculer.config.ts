@@ -10,7 +10,7 @@ import { config, type AppConfig } from "./config";
 import { redisOptions } from "./lib/redis";
 import { accessMiddleware } from "./middlewares/access";
 import { channelRetryMiddleware, channelsMiddleware } from "./middlewares/channels";
-import { healthMiddleware } from "./middlewares/health";
+import { healthMiddleware, readyMiddleware } from "./middlewares/health";
 import { channelObservabilityMiddlewares, errorLogMiddleware, jsonLogFormatter, metricsOptions, tracingOptions } from "./middlewares/observability";
 import { replCommands } from "./services/operations/repl-commands";
 
@@ -96,6 +96,8 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			...channelObservabilityMiddlewares(),
 			// Who may call an action (its `auth` rule) and on which rows: the one access check (lib/access.ts).
 			accessMiddleware(),
+			// Last of ours: ready (and announced) only once every other middleware has started (channels subscribed).
+			readyMiddleware(),
 			...INTERNAL_MIDDLEWARES
 		]
 	};

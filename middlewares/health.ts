@@ -2,8 +2,9 @@
  * Liveness and readiness of a broker, shared by the gateway's /live and /ready and by the small health
  * server every other process opens on HEALTH_PORT (for Kubernetes probes and the local cluster launcher).
  *
- * ready = started, transporter connected, required services discovered, and not shutting down: on SIGTERM
- * the broker's `stopping` hook turns readiness false before anything else stops.
+ * ready = started (every middleware too: channels subscribed, then the node announced), transporter
+ * connected, required services discovered, and not shutting down: on SIGTERM the broker's `stopping` hook
+ * turns readiness false before anything else stops.
  */
 import http from "node:http";
 import type { Middleware, ServiceBroker } from "moleculer";
@@ -92,12 +93,7 @@ export function healthMiddleware(opts: HealthOptions): Middleware {
 			stateOf(broker);
 		},
 		async started(broker: ServiceBroker) {
-			// Moleculer announces a node's services to the others debounced (transit.serviceChangedDebounceTime,
-			// 1 s): until they know, they can't route to it. Announce now, and be ready only after that, so a
-			// rolling update never stops the old instance while the new one is still unknown to its callers.
-			if (broker.transit) await broker.registry.discoverer.sendLocalNodeInfo();
 			const state = stateOf(broker);
-			state.announced = true;
 			const nats = natsClientOf(broker);
 			if (nats) {
 				void (async () => {
@@ -126,6 +122,25 @@ export function healthMiddleware(opts: HealthOptions): Middleware {
 		},
 		async stopped() {
 			if (server) await new Promise<void>(resolve => server!.close(() => resolve()));
+		}
+	};
+}
+
+/**
+ * Ready only once the whole start is done: placed last among the middlewares, its `started` hook runs after
+ * every other one. Moleculer sets `broker.started` before the middlewares' `started` hooks, and the channels
+ * middleware subscribes its consumer groups in its hook; a process that said ready before that could be
+ * counted as up and then exit on a failed subscription (NATS just restarted), a start Kubernetes would
+ * retry but no one would know to. Then it announces the node's services to the others, which Moleculer
+ * does debounced (transit.serviceChangedDebounceTime, 1 s): until they know, they can't route to it, so a
+ * rolling update never stops the old instance while the new one is still unknown to its callers.
+ */
+export function readyMiddleware(): Middleware {
+	return {
+		name: "Ready",
+		async started(broker: ServiceBroker) {
+			if (broker.transit) await broker.registry.discoverer.sendLocalNodeInfo();
+			stateOf(broker).announced = true;
 		}
 	};
 }
