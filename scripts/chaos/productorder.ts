@@ -71,8 +71,14 @@ function stateOf(world: World): MallState {
 	return s;
 }
 
+/**
+ * A cancel took effect when the order is `canceled` — or `rejected`: a cancel the delivery accepted may cross
+ * the product's refusal, and the order then ends `rejected` whichever came first (order.domain.ts). Either
+ * way nothing stands: no delivery, the pay cancelled, no units held (checkMallOrder holds a rejected order to
+ * that). Seen in a 400-order run: 7 accepted cancels crossed an OutOfStock.
+ */
 function sagaState(o: Order): SagaState {
-	return { id: o.id, owner: o.customer, status: o.status, established: !NOT_ESTABLISHED.includes(o.status), terminal: TERMINAL.includes(o.status), cancelled: o.status === "canceled" };
+	return { id: o.id, owner: o.customer, status: o.status, established: !NOT_ESTABLISHED.includes(o.status), terminal: TERMINAL.includes(o.status), cancelled: o.status === "canceled" || o.status === "rejected" };
 }
 
 async function orders(world: World): Promise<Order[]> {
