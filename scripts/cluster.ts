@@ -26,6 +26,11 @@ export interface ContextSpec {
 	/** moleculer-runner SERVICES, relative to dist/services (e.g. "flowerdelivery/delivery"). */
 	services: string;
 	env?: Record<string, string>;
+	/**
+	 * The broker config moleculer-runner loads, relative to dist/ (default `moleculer.config.js`); e.g.
+	 * `scripts/chaos/fault-config.js`, which wraps it with the chaos run's injected delays (CHAOS_DELAY).
+	 */
+	config?: string;
 }
 
 export interface ClusterOptions {
@@ -181,7 +186,7 @@ export class LocalCluster {
 			...(spec.services.split(",").includes("identity/identity") ? this.identityEnv : {}),
 			...spec.env
 		};
-		const proc = spawn(process.execPath, [RUNNER, "--config", path.join(DIST, "moleculer.config.js")], { cwd: ROOT, env, stdio: ["ignore", log, log] });
+		const proc = spawn(process.execPath, [RUNNER, "--config", path.join(DIST, spec.config ?? "moleculer.config.js")], { cwd: ROOT, env, stdio: ["ignore", log, log] });
 		this.contexts.set(spec.name, { spec, proc, healthPort, logFile });
 		const url = isGateway ? `http://127.0.0.1:${this.gatewayPort}/ready` : `http://127.0.0.1:${healthPort}/ready`;
 		await waitFor(async () => {
@@ -191,6 +196,12 @@ export class LocalCluster {
 			}
 			return httpOk(url);
 		}, `${spec.name} to be ready`);
+	}
+
+	/** The DATA_DIR of a context process as it was started (a second instance given it shares its store). */
+	dataDirOf(name: string): string {
+		const running = this.contexts.get(name);
+		return running?.spec.env?.DATA_DIR ?? this.opts.env?.DATA_DIR ?? path.join(this.workDir, "data", name);
 	}
 
 	/** Stops a context: SIGTERM (graceful) or SIGKILL (crash). Resolves when the process is gone. */
