@@ -30,13 +30,18 @@ export class JetStreamProbe {
 		return this.nc;
 	}
 
-	/** Messages of every consumer still to deliver or to be acknowledged (the dead-letter stream excluded). */
-	async undelivered(): Promise<number> {
+	/**
+	 * Messages still to deliver or to be acknowledged (the dead-letter stream excluded): of every consumer, or
+	 * of one consumer group only (its durable name: `flowerdelivery_store` for the group `flowerdelivery.store`).
+	 */
+	async undelivered(durable?: string): Promise<number> {
 		const jsm = await (await this.conn()).jetstreamManager();
 		let n = 0;
 		for (const stream of await jsm.streams.list().next()) {
 			if (stream.config.name === this.deadLetterStream) continue;
-			for (const consumer of await jsm.consumers.list(stream.config.name).next()) n += consumer.num_pending + consumer.num_ack_pending;
+			for (const consumer of await jsm.consumers.list(stream.config.name).next()) {
+				if (durable === undefined || consumer.name === durable) n += consumer.num_pending + consumer.num_ack_pending;
+			}
 		}
 		return n;
 	}

@@ -9,10 +9,10 @@ import path from "node:path";
 import { DEMO_ACCOUNTS } from "../../services/identity/demo";
 import { LocalCluster, systemCluster, type ContextSpec } from "../cluster";
 import { attemptIds, audit, JetStreamProbe, type AuditFigures, type DeadLetter } from "./audit";
-import { DEFECTS, type DefectKind, type Finding, type Snapshot, type SystemDriver } from "./driver";
+import { DEFECTS, type CustomerSpec, type DefectKind, type Finding, type Snapshot, type SystemDriver } from "./driver";
 import { FaultInjector, type FaultEvent } from "./faults";
-import { rng } from "./rng";
-import { sleep, World, type KeyRecord } from "./world";
+import { rng, type Rng } from "./rng";
+import { sleep, World, type Actor, type KeyRecord } from "./world";
 
 export interface ChaosOptions {
 	sagas: number;
@@ -81,10 +81,55 @@ const RUN_ENV: Record<string, string> = {
 	RATE_LIMIT_TOKEN_PER_WINDOW: "1000000"
 };
 
-function clusterEnv(driver: SystemDriver, extra: Record<string, string> = {}): Record<string, string> {
+export function clusterEnv(driver: SystemDriver, extra: Record<string, string> = {}): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [k, v] of Object.entries({ ...RUN_ENV, ...driver.env })) env[k] = process.env[k] ?? v;
 	return { ...env, ...extra };
+}
+
+/** The system's processes: one per context, then identity (with the driver's own accounts, as a Secret gives them) and the gateway. */
+export function clusterSpecs(driver: SystemDriver): ContextSpec[] {
+	const accounts = driver.accounts ? { IDENTITY_ACCOUNTS: JSON.stringify([...DEMO_ACCOUNTS, ...driver.accounts]) } : undefined;
+	return systemCluster(driver.system).map(s => (accounts && s.name === "identity" ? { ...s, env: { ...s.env, ...accounts } } : s));
+}
+
+/** A customer of the driver: logged in with its password, or a token minted with the identity's key. */
+export function customerActor(world: World, spec: CustomerSpec): Actor {
+	return spec.password ? world.login(spec.name, spec.password) : world.minted(spec.name, ["customer"]);
+}
+
+export interface SagaBatch {
+	/** The sagas `from` … `from + count - 1` (saga i is customer `i % customers`'s). */
+	from: number;
+	count: number;
+	/** Each customer waits up to this long between two placements. */
+	thinkMs: number;
+	/** Saga i's Idempotency-Key is `<keyPrefix>-<i>`. */
+	keyPrefix: string;
+}
+
+/**
+ * The customers place a batch of sagas, each customer its own in turn (with the retry protocol), and cancel
+ * the share the driver says at a random moment after the 201 (the cancels are added to `cancels`).
+ */
+export async function placeSagas(world: World, driver: SystemDriver, root: Rng, batch: SagaBatch, cancels: Promise<void>[], log: (line: string) => void = () => undefined): Promise<void> {
+	const n = driver.customers.length;
+	const end = batch.from + batch.count;
+	await Promise.all(
+		driver.customers.map(async (spec, c) => {
+			const actor = customerActor(world, spec);
+			for (let i = batch.from + ((c - (batch.from % n) + n) % n); i < end && !world.finished; i += n) {
+				const rnd = root.fork(`saga:${i}`);
+				const cancel = rnd.chance(driver.cancelShare) ? rnd.between(...driver.cancelDelayMs) : undefined;
+				const think = rnd.between(0, batch.thinkMs);
+				const body = driver.placement(spec.name, rnd, { index: i, world });
+				const record = await world.place(actor, i, `${batch.keyPrefix}-${i}`, driver.placePath, body, rnd.fork("answers"));
+				if (record.final === "placed" && cancel !== undefined) cancels.push(cancelLater(world, actor, driver, record, cancel));
+				if (i % 50 === 0) log(`saga ${i}: ${record.final} (${record.answers.join(",")})`);
+				await sleep(think);
+			}
+		})
+	);
 }
 
 export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promise<ChaosReport> {
@@ -92,9 +137,7 @@ export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promis
 	const t0 = Date.now();
 	const root = rng(`${opts.seed}/${driver.system}`);
 	const cluster = new LocalCluster({ basePort: opts.basePort, workDir: opts.workDir, env: clusterEnv(driver, opts.env) });
-	// Accounts of the driver's own (customers with passwords): the identity context's only, as a Secret gives them.
-	const accounts = driver.accounts ? { IDENTITY_ACCOUNTS: JSON.stringify([...DEMO_ACCOUNTS, ...driver.accounts]) } : undefined;
-	const specs: ContextSpec[] = systemCluster(driver.system).map(s => (accounts && s.name === "identity" ? { ...s, env: { ...s.env, ...accounts } } : s));
+	const specs = clusterSpecs(driver);
 	const victims = specs.filter(s => s.name !== "gateway" && s.name !== "identity").map(s => s.name);
 	const js = new JetStreamProbe(cluster.natsUrl);
 	const world = new World(cluster, root, { seed: opts.seed, httpTimeoutMs: opts.httpTimeoutMs, maxTries: opts.maxTries, giveUpAfter503: opts.giveUpAfter503, log });
@@ -136,20 +179,7 @@ export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promis
 			world.finished = true;
 		});
 		const cancels: Promise<void>[] = [];
-		const customers = driver.customers.map(async (spec, c) => {
-			const actor = spec.password ? world.login(spec.name, spec.password) : world.minted(spec.name, ["customer"]);
-			for (let i = c; i < opts.sagas && !world.finished; i += driver.customers.length) {
-				const rnd = root.fork(`saga:${i}`);
-				const cancel = rnd.chance(driver.cancelShare) ? rnd.between(...driver.cancelDelayMs) : undefined;
-				const think = rnd.between(0, opts.thinkMs);
-				const body = driver.placement(spec.name, rnd, { index: i, world });
-				const record = await world.place(actor, i, `chaos-${opts.seed}-${driver.system}-${i}`, driver.placePath, body, rnd.fork("answers"));
-				if (record.final === "placed" && cancel !== undefined) cancels.push(cancelLater(world, actor, driver, record, cancel));
-				if (i % 50 === 0) log(`saga ${i}: ${record.final} (${record.answers.join(",")}); faults so far: ${faults.events.length}`);
-				await sleep(think);
-			}
-		});
-		await Promise.all(customers);
+		await placeSagas(world, driver, root, { from: 0, count: opts.sagas, thinkMs: opts.thinkMs, keyPrefix: `chaos-${opts.seed}-${driver.system}` }, cancels, line => log(`${line}; faults so far: ${faults.events.length}`));
 		await Promise.all(cancels);
 		world.loadDone = true;
 		faults.stop();
@@ -190,7 +220,7 @@ export async function runChaos(driver: SystemDriver, opts: ChaosOptions): Promis
 	}
 }
 
-async function cancelLater(world: World, actor: ReturnType<World["minted"]>, driver: SystemDriver, record: KeyRecord, delayMs: number): Promise<void> {
+async function cancelLater(world: World, actor: Actor, driver: SystemDriver, record: KeyRecord, delayMs: number): Promise<void> {
 	await sleep(delayMs);
 	if (world.finished) return;
 	const id = record.placedIds[0];
@@ -201,7 +231,7 @@ async function cancelLater(world: World, actor: ReturnType<World["minted"]>, dri
 }
 
 /** Waits until every established saga is terminal, no placement is pending and JetStream delivered everything (twice in a row), or the deadline. */
-async function settle(world: World, driver: SystemDriver, js: JetStreamProbe, timeoutMs: number, log: (line: string) => void): Promise<boolean> {
+export async function settle(world: World, driver: SystemDriver, js: JetStreamProbe, timeoutMs: number, log: (line: string) => void): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
 	let quiet = 0;
 	let last = "";
@@ -223,7 +253,7 @@ async function settle(world: World, driver: SystemDriver, js: JetStreamProbe, ti
 	return false;
 }
 
-async function waitDrained(js: JetStreamProbe, timeoutMs: number): Promise<void> {
+export async function waitDrained(js: JetStreamProbe, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if ((await js.undelivered().catch(() => 1)) === 0) return;
@@ -231,7 +261,7 @@ async function waitDrained(js: JetStreamProbe, timeoutMs: number): Promise<void>
 	}
 }
 
-interface Checked {
+export interface Checked {
 	snapshot: Snapshot;
 	findings: Finding[];
 	figures: AuditFigures;
@@ -243,7 +273,7 @@ function idsOfDriver(driver: SystemDriver): (record: KeyRecord) => string[] {
 	return record => driver.idsOf?.(record) ?? attemptIds(driver.placeScope, record);
 }
 
-async function check(world: World, driver: SystemDriver, js: JetStreamProbe): Promise<Checked> {
+export async function check(world: World, driver: SystemDriver, js: JetStreamProbe): Promise<Checked> {
 	const snapshot = await driver.snapshot(world);
 	const deadLetters = await js.deadLetters();
 	const { findings, figures } = audit(idsOfDriver(driver), world.ledger.values(), snapshot, deadLetters);

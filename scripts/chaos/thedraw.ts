@@ -73,7 +73,7 @@ function planOf(world: World, entryId: string): Plan {
 }
 
 /** One order request of a buyer: its key, every answer, the ids answered 201. */
-interface OrderRequest {
+export interface OrderRequest {
 	key: string;
 	customer: string;
 	entryId: string;
@@ -84,7 +84,7 @@ interface OrderRequest {
 	lastRefusal?: string;
 }
 
-interface Purchase {
+export interface Purchase {
 	requests: OrderRequest[];
 	wrongDone: boolean;
 	orderId?: string;
@@ -119,6 +119,18 @@ function stateOf(world: World): DrawState {
 		STATE.set(world, s);
 	}
 	return s;
+}
+
+/**
+ * The purchase of a win as the run knows it, made the first time it is asked for: whoever sends an order
+ * request for the win (the buyers, the reliability suite's checkouts) records it here, so the audit knows
+ * who asked for every order.
+ */
+export function purchaseOf(world: World, entryId: string): Purchase {
+	const state = stateOf(world);
+	let p = state.purchases.get(entryId);
+	if (!p) state.purchases.set(entryId, (p = { requests: [], wrongDone: false, done: false }));
+	return p;
 }
 
 function sagaState(e: Entry): SagaState {
@@ -195,7 +207,6 @@ async function send(world: World, actor: Actor, drawId: string, runs: RaffleRuns
 
 /** The buyers: each win is bought by its owner (a wrong password first, sometimes), some orders are cancelled. */
 function buyers(world: World): Worker {
-	const state = stateOf(world);
 	return loop(world, "buyers", [300, 900], async rnd => {
 		const wins = await world.get<{ rows: Entry[] }>(world.admin(), `${API}/draws?status=won&sort=updatedAt&pageSize=100`);
 		const bought = await world.get<{ rows: Entry[] }>(world.admin(), `${API}/draws?status=purchased&sort=updatedAt&pageSize=100`);
@@ -205,8 +216,7 @@ function buyers(world: World): Worker {
 			if (!rnd.chance(0.7)) continue;
 			const plan = planOf(world, e.id);
 			if (!plan.buy) continue;
-			const p = state.purchases.get(e.id) ?? { requests: [], wrongDone: false, done: false };
-			state.purchases.set(e.id, p);
+			const p = purchaseOf(world, e.id);
 			if (p.done) continue;
 			await buy(world, e, plan, p);
 		}
