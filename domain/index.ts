@@ -2,3 +2,4 @@
 export * from "./kernel";
 export * from "./identity";
 export * from "./saga";
+export * from "./reliability";

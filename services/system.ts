@@ -5,7 +5,7 @@
  * the embedded test support, the cluster launcher, the Helm chart's context list and the contract test read
  * that list. Adding a system is its folder plus one line there.
  */
-import type { AccountEntry, EventMap, Saga, SagaTable } from "../domain";
+import type { AccountEntry, EventMap, ReliabilityDeclaration, Saga, SagaTable } from "../domain";
 import type { ApiDocs } from "../lib/openapi";
 
 /** A system as it is written (its contexts and events typed), see `SystemManifest` for how it is read. */
@@ -25,12 +25,18 @@ export interface SystemDefinition<C extends string, E extends EventMap> {
 	saga: Saga<C, E>;
 	/** A walkthrough beyond the README, if any. */
 	guide?: string;
+	/**
+	 * The reliability suite (docs/reliability.md): contexts — for the step scenarios, steps of `saga.steps` — it is not
+	 * run for, each with the reason (e.g. a synchronous participant of placing, whose being down is step-down's).
+	 */
+	reliability?: ReliabilityDeclaration<C>;
 }
 
 /** Any system, as the gateway, the launcher, the chart and the tests read it. */
-export interface SystemManifest extends Omit<SystemDefinition<string, EventMap>, "saga" | "routes"> {
+export interface SystemManifest extends Omit<SystemDefinition<string, EventMap>, "saga" | "routes" | "reliability"> {
 	routes: Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
 	saga: SagaTable;
+	reliability?: ReliabilityDeclaration;
 }
 
 /** A system's manifest, checked against its contexts and its events. */

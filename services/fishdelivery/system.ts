@@ -30,5 +30,13 @@ export default defineSystem<FishContext, FishEvents>({
 		{ username: "rider", password: "rider-demo-pw", roles: ["rider"] }
 	],
 	saga: fishSaga,
+	// The reliability suite (docs/reliability.md): what it does not run, and why.
+	reliability: {
+		optOut: {
+			"supporting-down": {
+				payment: "synchronous step of placing (pay): while it is down nothing is placed (503 + Retry-After), so its upstream takes no requests for it to catch up on; down is covered by step-down (d)"
+			}
+		}
+	},
 	guide: "docs/fishdelivery.md"
 });

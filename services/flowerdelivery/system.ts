@@ -36,5 +36,13 @@ export default defineSystem<FlowerContext, FlowerEvents>({
 		// The seed's machine client (`Authorization: Basic dWVuZ2luZS1jbGllbnQ6dWVuZ2luZS1zZWNyZXQ=`), which read any order.
 		{ clientId: "uengine-client", clientSecret: "uengine-secret", roles: ["admin"] }
 	],
-	saga: flowerSaga
+	saga: flowerSaga,
+	// The reliability suite (docs/reliability.md): what it does not run, and why.
+	reliability: {
+		optOut: {
+			"supporting-down": {
+				payment: "synchronous step of placing (pay): while it is down nothing is placed (503 + Retry-After), so its upstream takes no requests for it to catch up on; down is covered by step-down (d)"
+			}
+		}
+	}
 });

@@ -29,5 +29,13 @@ export default defineSystem<DrawContext, DrawEvents>({
 		{ username: "sneakerfan", password: "sneakerfan-demo-pw", roles: ["customer"] }
 	],
 	saga: drawSaga,
+	// The reliability suite (docs/reliability.md): what it does not run, and why.
+	reliability: {
+		optOut: {
+			"supporting-down": {
+				auth: "synchronous step of checkout (certify) that consumes no event: there is nothing for it to catch up on, and while it is down checkout answers 503 + Retry-After with nothing placed; down is covered by step-down (d)"
+			}
+		}
+	},
 	guide: "docs/thedraw.md"
 });
