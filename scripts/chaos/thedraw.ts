@@ -345,7 +345,9 @@ export function checkEntry(rules: Rules, e: Entry, raffle: Raffle | undefined, o
 	for (const status of told) if (!required.includes(status) && !optional.includes(status)) rules.add("backwards", `sms-of-no-change-${status}`, id, `entry ${e.status}${e.lateResult ? ` (late ${e.lateResult})` : ""}: a "${status}" SMS`);
 	for (const s of sms) if (s.status !== "sent") rules.add("lost", "sms-not-sent", id, `SMS ${s.id} (${s.entryStatus}) is ${s.status} after ${s.attempts} attempts`);
 	rules.ordered(id, { entry: e, order });
-	rules.notOlder(id, "mypage", m, { entry: e });
+	// MyPage is told every status change, not a cancelled entry's late result (`lateResult`: the raffle's answer
+	// reaching it after the cancel, which changes only the entry's own record): then the entry may be newer.
+	if (e.lateResult === undefined) rules.notOlder(id, "mypage", m, { entry: e });
 }
 
 /** A draw's raffle: run (if anyone is left in it), its record re-derives, the admin's second asks were refused. */
