@@ -100,11 +100,13 @@ describe("flower delivery cluster: one process per context over NATS JetStream",
 			const orderId = randomUUID();
 			const poison = { id: randomUUID(), type: "OrderPlaced", source: "test", aggregateId: orderId, occurredAt: new Date().toISOString(), data: { orderId, storeName: "KJSHOP", itemName: "장미", qty: "one", userName: "LKJ" } };
 			await nc.jetstream().publish("flowerdelivery.OrderPlaced", new TextEncoder().encode(JSON.stringify(poison)), { msgID: poison.id });
-			await flows.wait(() => jsm.streams.info("DEAD_LETTER").then(i => i.state.messages), n => n > before);
-			// The message parked is the poison one, with the consumer that refused it (the adapter's headers).
-			const parked = await jsm.streams.getMessage("DEAD_LETTER", { last_by_subj: "DEAD_LETTER" });
-			expect((JSON.parse(new TextDecoder().decode(parked.data)) as { id: string }).id).toBe(poison.id);
-			expect(parked.header.get("x-original-group")).toBe("flowerdelivery.store");
+			// Both consumers of OrderPlaced (the store and MyPage) refuse it, each parking it once, in either order.
+			await flows.wait(() => jsm.streams.info("DEAD_LETTER").then(i => i.state.messages), n => n >= before + 2);
+			const { last_seq } = (await jsm.streams.info("DEAD_LETTER")).state;
+			const parked = await Promise.all([last_seq - 1, last_seq].map(seq => jsm.streams.getMessage("DEAD_LETTER", { seq })));
+			// The messages parked are the poison one, with the consumer that refused it (the adapter's headers).
+			for (const m of parked) expect((JSON.parse(new TextDecoder().decode(m.data)) as { id: string }).id).toBe(poison.id);
+			expect(parked.map(m => m.header.get("x-original-group")).sort()).toEqual(["flowerdelivery.mypage", "flowerdelivery.store"]);
 			expect((await as.admin().get(`${API}/ordermanagements/${orderId}`)).status).toBe(404);
 		} finally {
 			await nc.close();
