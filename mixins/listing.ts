@@ -15,11 +15,16 @@ export interface ListSpec {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/**
+ * The last page a list may ask for: its offset, (page - 1) × pageSize, stays a safe integer that every store
+ * binds as one (a page of 461168601842738800 reached SQLite as a REAL and failed with a 500; FUZZ_SEED=452797322).
+ */
+export const MAX_PAGE = 10_000_000;
 
 export function listParams(spec: ListSpec): ActionParams {
 	const params: ActionParams = {
 		$$strict: true,
-		page: { type: "number", integer: true, positive: true, convert: true, optional: true },
+		page: { type: "number", integer: true, positive: true, max: MAX_PAGE, convert: true, optional: true },
 		pageSize: { type: "number", integer: true, positive: true, max: MAX_PAGE_SIZE, convert: true, optional: true },
 		sort: { type: "enum", values: spec.sortable.flatMap(f => [f, `-${f}`]), optional: true }
 	};
