@@ -44,8 +44,8 @@ export async function captureTemplates(baseDir: string, port: number): Promise<T
 		const [lkj, shop, rider] = await Promise.all([demoToken(app.url, "LKJ"), demoToken(app.url, "kjshop"), demoToken(app.url, "rider")]);
 		const place = async () => {
 			const res = await call(app.url, "POST", `${API}/orders`, lkj, { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ" });
-			if (res.status !== 201) throw new Error(`template order: ${res.status} ${JSON.stringify(res.body)}`);
-			return res.body.id as string;
+			if (res.status !== 201) throw new Error(`template order: ${res.status} ${res.text}`);
+			return String(res.body.id);
 		};
 		ids.placed = await place();
 		ids.delivered = await place();
@@ -54,16 +54,16 @@ export async function captureTemplates(baseDir: string, port: number): Promise<T
 		await storeOrder(ids.delivered);
 		for (const step of ["accept", "decorate"]) {
 			const res = await call(app.url, "POST", `${API}/ordermanagements/${ids.delivered}/${step}`, shop);
-			if (res.status !== 200) throw new Error(`template ${step}: ${res.status} ${JSON.stringify(res.body)}`);
+			if (res.status !== 200) throw new Error(`template ${step}: ${res.status} ${res.text}`);
 		}
 		await until(() => call(app.url, "GET", `${API}/deliveries/${ids.delivered}`, rider), r => r.status === 200 && r.body.status === "Requested", "the delivery requested");
 		for (const step of ["start", "complete"]) {
 			const res = await call(app.url, "POST", `${API}/deliveries/${ids.delivered}/${step}`, rider);
-			if (res.status !== 200) throw new Error(`template ${step}: ${res.status} ${JSON.stringify(res.body)}`);
+			if (res.status !== 200) throw new Error(`template ${step}: ${res.status} ${res.text}`);
 		}
 		await storeOrder(ids.cancelled);
 		const cancelled = await call(app.url, "DELETE", `${API}/orders/${ids.cancelled}`, lkj);
-		if (cancelled.status !== 200) throw new Error(`template cancel: ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
+		if (cancelled.status !== 200) throw new Error(`template cancel: ${cancelled.status} ${cancelled.text}`);
 		await until(() => call(app.url, "GET", `${API}/orders/${ids.delivered}`, lkj), r => r.body.status === "Delivered", "the order delivered");
 		await until(() => call(app.url, "GET", `${API}/payments/${ids.cancelled}`, lkj), r => r.body.status === "Cancelled", "the payment refunded");
 		// What a customer reads (the lists make their indexes: userName, createdAt), then a stale sweep (status).

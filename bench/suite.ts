@@ -208,7 +208,7 @@ async function ensureCluster(scaleEnv: boolean): Promise<ClusterRun> {
 	for (let i = 0; ; i++) {
 		const res = await call(cluster.baseUrl, "POST", "/api/flowerdelivery/orders", token, JSON.parse(flowerRequest(token).body!));
 		if (res.status === 201) break;
-		if (i > 100) throw new Error(`the cluster does not place orders: ${res.status} ${JSON.stringify(res.body)}`);
+		if (i > 100) throw new Error(`the cluster does not place orders: ${res.status} ${res.text}`);
 		await sleep(200);
 	}
 	clusterRun = { cluster, nats, token, scaleEnv };

@@ -199,20 +199,27 @@ export async function demoToken(baseUrl: string, username: string, password = `$
 	}
 }
 
-export async function call(baseUrl: string, method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+/** An answer of the API: its status, its JSON object (empty when it is none) and its text. */
+export interface Answer {
+	status: number;
+	body: Record<string, unknown>;
+	text: string;
+}
+
+export async function call(baseUrl: string, method: string, route: string, token: string, body?: unknown): Promise<Answer> {
 	const res = await fetch(`${baseUrl}${route}`, {
 		method,
 		headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
 		body: body !== undefined ? JSON.stringify(body) : undefined
 	});
 	const text = await res.text();
-	let parsed: unknown = text;
+	let parsed: unknown;
 	try {
 		parsed = JSON.parse(text);
 	} catch {
 		/* not JSON */
 	}
-	return { status: res.status, body: parsed };
+	return { status: res.status, body: typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? { ...parsed } : {}, text };
 }
 
 /** Polls `probe` until `accept` holds (every 50 ms, at most `timeoutMs`). */

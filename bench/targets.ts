@@ -48,7 +48,7 @@ export const TARGETS: Record<string, Target> = {
 		async prepare(baseUrl) {
 			const manager = await demoToken(baseUrl, "mallmanager");
 			const added = await call(baseUrl, "POST", "/api/productorder/products", manager, { itemcd: BENCH_ITEMCD, totalQuantity: 1_000_000_000, name: "bench milk" });
-			if (added.status !== 201) throw new Error(`adding the bench product answered ${added.status}: ${JSON.stringify(added.body)}`);
+			if (added.status !== 201) throw new Error(`adding the bench product answered ${added.status}: ${added.text}`);
 			const token = await demoToken(baseUrl, "mallbuyer");
 			return {
 				method: "POST",

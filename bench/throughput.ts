@@ -14,11 +14,12 @@
  *                                              first adds a product with a huge stock, then the demo customer
  *                                              orders it (every order reserves a unit of that one hot product)
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { demoToken, stopProcess } from "./support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const seconds = Number(process.env.BENCH_SECONDS || 10);
@@ -76,31 +77,11 @@ async function waitReady(url: string): Promise<void> {
 	throw new Error(`${url} did not come up`);
 }
 
-/** A bearer token of one of the embedded default's demo accounts (docs/identity.md), as a client would get it. */
-async function demoToken(baseUrl: string, username: string, password: string): Promise<string> {
-	const res = await fetch(`${baseUrl}/oauth/token`, {
-		method: "POST",
-		headers: { "content-type": "application/json" },
-		body: JSON.stringify({ grant_type: "password", username, password })
-	});
-	const body = (await res.json()) as { access_token?: string };
-	if (!res.ok || !body.access_token) throw new Error(`token request answered ${res.status}: ${JSON.stringify(body)}`);
-	return body.access_token;
-}
-
 async function run(title: string, url: string, headers: Record<string, string> = {}): Promise<autocannon.Result> {
 	const result = await autocannon({ title, url, method: "POST", body: order, headers: { "content-type": "application/json", ...headers }, connections, duration: seconds });
 	const non2xx = result.non2xx + result.errors;
 	console.log(`${title.padEnd(46)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx/errors ${non2xx}`);
 	return result;
-}
-
-function stop(p: ChildProcess): Promise<void> {
-	return new Promise(resolve => {
-		if (p.exitCode !== null) return resolve();
-		p.once("exit", () => resolve());
-		p.kill("SIGTERM");
-	});
 }
 
 /** Events the timeline's consumer group still owes (the panel of contexts, as an admin reads it). */
@@ -131,7 +112,7 @@ async function placement(timeline: string, port: number, bareRate: number): Prom
 		console.log(`  ratio orders/bare: ${(orders.requests.average / bareRate).toFixed(3)}${backlog !== undefined ? `   timeline backlog at the end: ${backlog} events` : ""}`);
 		return orders.requests.average;
 	} finally {
-		await stop(app);
+		await stopProcess(app);
 		fs.rmSync(dataDir, { recursive: true, force: true });
 	}
 }
@@ -149,7 +130,7 @@ async function main(): Promise<void> {
 			console.log(`timeline's cost on placement throughput: with/without = ${ratio.toFixed(3)} (${((1 - ratio) * 100).toFixed(1)} % fewer orders/s)`);
 		}
 	} finally {
-		await stop(echo);
+		await stopProcess(echo);
 	}
 }
 
