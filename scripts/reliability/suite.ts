@@ -68,6 +68,8 @@ export interface ScenarioAudit {
 const FAULT_CONFIG = "scripts/chaos/fault-config.js";
 /** The bulkhead of a saturated step's owner, and its delay (two in flight, two waiting: a queued call still answers within the caller's timeout). */
 const SATURATED = { concurrency: 2, queue: 2 };
+/** How many shots per wanted one an exercise prepares when the caller may refuse some on its own (a mall order rejected for want of stock). */
+const SPARE_SHOTS = 3;
 /** Circuit breaker of every process: a window of 5 calls opens it, half-open after 1 s (the defaults wait for 20 calls). */
 const BREAKER_ENV: Record<string, string> = { CB_MIN_REQUESTS: "5", CB_WINDOW_SECONDS: "5", CB_HALF_OPEN_MS: "1000" };
 
@@ -105,6 +107,11 @@ export function breakerOpened(answers: readonly Answer[], timeoutMs: number): { 
 	if (firstSlow < 0) return undefined;
 	const fast = answers.map((a, i) => ({ a, i })).filter(({ a, i }) => i > firstSlow && a.status === 503 && a.retryAfter && a.ms < timeoutMs / 2);
 	return fast.length === 0 ? undefined : { at: fast[0].i, fastestMs: Math.min(...fast.map(f => f.a.ms)) };
+}
+
+/** Whether `wanted` of the answers reached the step (were not the caller's own refusals). */
+export function reachedEnough(answers: readonly Pick<Answer, "status">[], until: { wanted: number; refusals: readonly number[] }): boolean {
+	return answers.filter(a => !until.refusals.includes(a.status)).length >= until.wanted;
 }
 
 /** What a step scenario finds wrong in its answers (each check can fail: test/unit/reliability.test.ts plants one). */
@@ -493,9 +500,13 @@ export class ReliabilitySuite {
 					}
 				}
 			};
+			// A shot the caller may refuse on its own never reaches the step: one after the other, spares are
+			// prepared and fired until `n` reached it (all at once, a burst of `n` is enough to fill the bulkhead).
+			const sequential = part !== "step-saturated";
+			const prepared = exercise.refusals && sequential ? n * SPARE_SHOTS : n;
 			let shots: Shot[];
 			try {
-				shots = await exercise.prepare(run, n);
+				shots = await exercise.prepare(run, prepared);
 			} catch (err) {
 				out.set(step, { figures, failures: [`preparing the shots: ${(err as Error).message}`] });
 				continue;
@@ -505,7 +516,7 @@ export class ReliabilitySuite {
 				await this.cluster.start({ ...usual, config: FAULT_CONFIG, env: { ...usual.env, ...fault } });
 				await sleep(500);
 			}
-			const answers = await ReliabilitySuite.fire(shots, part === "step-saturated");
+			const answers = await ReliabilitySuite.fire(shots, !sequential, { wanted: n, refusals: exercise.refusals ?? [] });
 			await this.cluster.stop(usual.name);
 			await this.cluster.start(usual);
 			// The caller's breaker, open after the faults, lets calls through again (half-open) before the next step.
@@ -527,8 +538,11 @@ export class ReliabilitySuite {
 		return out;
 	}
 
-	/** Fires the shots (all at once, or one after the other) and times each answer. */
-	private static async fire(shots: readonly Shot[], concurrent: boolean): Promise<Answer[]> {
+	/**
+	 * Fires the shots (all at once, or one after the other) and times each answer; one after the other, it
+	 * stops once `wanted` answers were not the caller's own refusals (the rest stay unfired).
+	 */
+	private static async fire(shots: readonly Shot[], concurrent: boolean, until: { wanted: number; refusals: readonly number[] }): Promise<Answer[]> {
 		const one = async (shot: Shot): Promise<Answer> => {
 			const t = Date.now();
 			const res = await shot();
@@ -538,7 +552,10 @@ export class ReliabilitySuite {
 		};
 		if (concurrent) return Promise.all(shots.map(one));
 		const answers: Answer[] = [];
-		for (const shot of shots) answers.push(await one(shot));
+		for (const shot of shots) {
+			if (reachedEnough(answers, until)) break;
+			answers.push(await one(shot));
+		}
 		return answers;
 	}
 
@@ -651,7 +668,7 @@ export async function runReliability(system: SystemManifest, driver: SystemDrive
 	const rows: RowResult[] = [];
 	const s = opts.sizes;
 	// Roughly how many sagas the run will place (the mall stocks its products for them).
-	const expected = s.downSagas * system.contexts.length + s.replicaSagas + s.killSagas + Object.keys(system.saga.steps).length * (s.downShots + s.burst + s.slowShots) + 100;
+	const expected = s.downSagas * system.contexts.length + s.replicaSagas + s.killSagas + Object.keys(system.saga.steps).length * (SPARE_SHOTS * (s.downShots + s.slowShots) + s.burst) + 100;
 	let error: string | undefined;
 	try {
 		await suite.start(expected);

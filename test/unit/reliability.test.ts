@@ -12,7 +12,7 @@ import { driverOf } from "../../scripts/chaos/drivers";
 import { consumerContexts, coreContext, optOutProblems, planOf } from "../../scripts/reliability/plan";
 import { formatReport } from "../../scripts/reliability/report";
 import { STEP_EXERCISES } from "../../scripts/reliability/steps";
-import { breakerOpened, groupsOf, handledIn, judgeStepPart, sizesFromEnv } from "../../scripts/reliability/suite";
+import { breakerOpened, groupsOf, handledIn, judgeStepPart, reachedEnough, sizesFromEnv } from "../../scripts/reliability/suite";
 
 const coreOf = (system: SystemManifest) => coreContext(system, driverOf(system.name).placeScope);
 
@@ -92,6 +92,14 @@ describe("reliability suite: the step checks bite (planted answers)", () => {
 		// The breaker is seen open at the first fast 503 after a timeout, not at a fast one before it.
 		expect(breakerOpened([a(503, 3), a(504, 640), a(503, 700), a(503, 5), a(503, 2)], 610)).toEqual({ at: 3, fastestMs: 2 });
 		expect(breakerOpened([a(503, 3), a(504, 640)], 610)).toBeUndefined();
+	});
+
+	it("one after the other, shots are fired until enough reached the step (the caller's own refusals do not count)", () => {
+		const until = { wanted: 3, refusals: [409] };
+		expect(reachedEnough([a(504, 620), a(409, 4), a(504, 620)], until)).toBe(false);
+		expect(reachedEnough([a(504, 620), a(409, 4), a(504, 620), a(503, 3)], until)).toBe(true);
+		expect(reachedEnough([a(409, 4), a(409, 4), a(409, 4)], until)).toBe(false);
+		expect(reachedEnough([a(409, 4), a(409, 4), a(409, 4)], { wanted: 3, refusals: [] })).toBe(true);
 	});
 });
 
