@@ -4,8 +4,9 @@
  * moleculer-db reference adapter the tests also run on).
  *
  * One table per collection, one JSON document per row; one database file per DATA_DIR (every collection of
- * a process shares its connection). Durable: a write is committed in the write-ahead log before the call
- * returns, so every write acknowledged to a client survives kill -9 of the process (SQLITE_SYNCHRONOUS=full
+ * a process shares its connection). Durable: a write is committed in the write-ahead log before its promise
+ * resolves (the writes of one event-loop turn in one commit: `grouped` below), so every write acknowledged to
+ * a client survives kill -9 of the process (SQLITE_SYNCHRONOUS=full
  * also survives the machine losing power, at some cost). Queries are the subset the blocks use, in MongoDB's
  * words: equality on (dotted) fields, `$in`, `$exists`; sort, limit, offset; updates with `$set`, `$push`
  * (`$each`), `$pull` (a value, or a condition on the pulled items), `$inc`. Every field a query filters or
@@ -41,9 +42,10 @@ export function openDatabase(file: string, synchronous: "normal" | "full"): Data
 	return db;
 }
 
-/** Gives back a connection `openDatabase` answered (closed when its last user gives it back). */
+/** Gives back a connection `openDatabase` answered (closed when its last user gives it back, its open group committed first). */
 export function closeDatabase(file: string, db: Database.Database): void {
 	if (file === ":memory:") {
+		flushWrites(db);
 		db.close();
 		return;
 	}
@@ -51,7 +53,77 @@ export function closeDatabase(file: string, db: Database.Database): void {
 	if (!known) return;
 	if (--known.users > 0) return;
 	databases.delete(file);
+	flushWrites(known.db);
 	known.db.close();
+}
+
+// ---- group commit ---------------------------------------------------------------------------------------
+//
+// Every write of one event-loop turn on a connection shares one transaction, committed once in the turn's
+// check phase (setImmediate): a placement's dozen writes across its contexts cost a few commits instead of a
+// dozen. A write's promise resolves only after that commit, so what is acknowledged is still durable; a read
+// answers only once the writes it may have seen are committed (its promise waits for the open group). A
+// write that fails fails alone: a statement is undone by SQLite, a multi-statement write runs in its own
+// `db.transaction` (a savepoint inside the group). If the commit fails, every write of the group is refused.
+
+interface WriteGroup {
+	done: Promise<void>;
+	settle(err?: unknown): void;
+}
+
+const openGroups = new WeakMap<Database.Database, WriteGroup>();
+
+function openGroup(db: Database.Database): WriteGroup | undefined {
+	// Inside a transaction of the caller's own (synchronous, so not ours): it commits the write.
+	if (db.inTransaction) return undefined;
+	// IMMEDIATE: the write lock first (replicas sharing the file queue on busy_timeout; see updateMany).
+	db.exec("BEGIN IMMEDIATE");
+	let settle!: (err?: unknown) => void;
+	const done = new Promise<void>((resolve, reject) => {
+		settle = err => (err === undefined ? resolve() : reject(err));
+	});
+	// Each writer and reader handles the outcome on its own promise; this one only must not go unhandled.
+	done.catch(() => undefined);
+	const group: WriteGroup = { done, settle };
+	openGroups.set(db, group);
+	setImmediate(() => commitGroup(db, group));
+	return group;
+}
+
+function commitGroup(db: Database.Database, group: WriteGroup): void {
+	if (openGroups.get(db) !== group) return;
+	openGroups.delete(db);
+	try {
+		if (!db.inTransaction) throw new Error("the group's transaction was rolled back by SQLite before its commit");
+		db.exec("COMMIT");
+		group.settle();
+	} catch (err) {
+		try {
+			if (db.inTransaction) db.exec("ROLLBACK");
+		} catch {
+			/* already rolled back */
+		}
+		group.settle(err ?? new Error("commit failed"));
+	}
+}
+
+/** Runs `write` now, in the connection's group of this turn: its result once the group is committed. */
+export function grouped<T>(db: Database.Database, write: () => T): Promise<T> {
+	const group = openGroups.get(db) ?? openGroup(db);
+	const result = write();
+	return group ? group.done.then(() => result) : Promise.resolve(result);
+}
+
+/** `value` once every write this connection has made so far is committed (at once when none is pending). */
+export function afterCommit<T>(db: Database.Database, value: T): Promise<T> {
+	const group = openGroups.get(db);
+	return group ? group.done.then(() => value) : Promise.resolve(value);
+}
+
+/** Commits the connection's open group now (before it closes). */
+export function flushWrites(db: Database.Database): void {
+	const group = openGroups.get(db);
+	if (group) commitGroup(db, group);
 }
 
 /** An SQL identifier (a table or index name). */
@@ -144,6 +216,7 @@ export class SqliteAdapter implements DbAdapter {
 	private db?: Database.Database;
 	private readonly indexed = new Set<string>();
 	private readonly statements = new Map<string, Database.Statement>();
+	private updateFn?: Database.Transaction<(select: Database.Statement, params: Value[], update: Record<string, unknown>) => number>;
 
 	constructor(private readonly opts: SqliteAdapterOptions) {}
 
@@ -162,6 +235,7 @@ export class SqliteAdapter implements DbAdapter {
 		const db = this.db;
 		this.db = undefined;
 		this.statements.clear();
+		this.updateFn = undefined;
 		closeDatabase(this.opts.file, db);
 	}
 
@@ -231,9 +305,10 @@ export class SqliteAdapter implements DbAdapter {
 		const limit = filters.limit !== undefined ? Number(filters.limit) : -1;
 		const offset = filters.offset !== undefined ? Number(filters.offset) : 0;
 		const text = `SELECT doc FROM ${ident(this.opts.table)}${sql}${order.length ? ` ORDER BY ${order.join(", ")}` : ""} LIMIT ? OFFSET ?`;
-		return this.stmt(text)
+		const docs = this.stmt(text)
 			.all(...params, limit, offset)
 			.map(r => this.parse(r));
+		return afterCommit(this.conn, docs);
 	}
 
 	async findOne<Q extends QueryOptions>(query: Q): Promise<object> {
@@ -243,7 +318,7 @@ export class SqliteAdapter implements DbAdapter {
 
 	async findById(id: string | number): Promise<object> {
 		const row = this.stmt(`SELECT doc FROM ${ident(this.opts.table)} WHERE _id = ?`).get(String(id));
-		return (row ? this.parse(row) : null) as object;
+		return afterCommit(this.conn, (row ? this.parse(row) : null) as object);
 	}
 
 	async findByIds(ids: (string | number)[]): Promise<object[]> {
@@ -252,23 +327,29 @@ export class SqliteAdapter implements DbAdapter {
 
 	async count(filters: CountOptions = {}): Promise<number> {
 		const { sql, params } = this.where(filters.query);
-		return (this.stmt(`SELECT count(*) AS n FROM ${ident(this.opts.table)}${sql}`).get(...params) as { n: number }).n;
+		return afterCommit(this.conn, (this.stmt(`SELECT count(*) AS n FROM ${ident(this.opts.table)}${sql}`).get(...params) as { n: number }).n);
 	}
 
 	async insert(entity: object): Promise<object> {
 		const doc = entity as Doc;
 		if (typeof doc._id !== "string" || doc._id === "") throw new Error("a document needs a string _id");
-		this.stmt(`INSERT INTO ${ident(this.opts.table)} (_id, doc) VALUES (?, ?)`).run(doc._id, JSON.stringify(doc));
-		return doc;
+		const insert = this.stmt(`INSERT INTO ${ident(this.opts.table)} (_id, doc) VALUES (?, ?)`);
+		return grouped(this.conn, () => {
+			insert.run(doc._id, JSON.stringify(doc));
+			return doc;
+		});
 	}
 
 	async insertMany(...entities: object[]): Promise<object[]> {
 		const list = entities.length === 1 && Array.isArray(entities[0]) ? (entities[0] as object[]) : entities;
 		const insert = this.stmt(`INSERT INTO ${ident(this.opts.table)} (_id, doc) VALUES (?, ?)`);
-		this.conn.transaction((docs: Doc[]) => {
-			for (const d of docs) insert.run(d._id, JSON.stringify(d));
-		})(list as Doc[]);
-		return list;
+		const db = this.conn;
+		return grouped(db, () => {
+			db.transaction((docs: Doc[]) => {
+				for (const d of docs) insert.run(d._id, JSON.stringify(d));
+			})(list as Doc[]);
+			return list;
+		});
 	}
 
 	/**
@@ -281,14 +362,20 @@ export class SqliteAdapter implements DbAdapter {
 	async updateMany<Q extends QueryOptions>(query: Q, update: object): Promise<number> {
 		const { sql, params } = this.where(query);
 		const select = this.stmt(`SELECT doc FROM ${ident(this.opts.table)}${sql}`);
-		const write = this.stmt(`UPDATE ${ident(this.opts.table)} SET doc = ? WHERE _id = ?`);
-		return this.conn
-			.transaction(() => {
+		return grouped(this.conn, () => this.updateTx.immediate(select, params, update as Record<string, unknown>));
+	}
+
+	/** updateMany's transaction, made once (better-sqlite3 builds four wrappers per `transaction` call). */
+	private get updateTx(): Database.Transaction<(select: Database.Statement, params: Value[], update: Record<string, unknown>) => number> {
+		if (!this.updateFn) {
+			const write = this.stmt(`UPDATE ${ident(this.opts.table)} SET doc = ? WHERE _id = ?`);
+			this.updateFn = this.conn.transaction((select: Database.Statement, params: Value[], update: Record<string, unknown>) => {
 				const rows = select.all(...params).map(r => this.parse(r));
-				for (const doc of rows) write.run(JSON.stringify(applyUpdate(doc, update as Record<string, unknown>)), doc._id);
+				for (const doc of rows) write.run(JSON.stringify(applyUpdate(doc, update)), doc._id);
 				return rows.length;
-			})
-			.immediate();
+			});
+		}
+		return this.updateFn;
 	}
 
 	async updateById(id: string | number, update: object): Promise<object> {
@@ -298,7 +385,8 @@ export class SqliteAdapter implements DbAdapter {
 
 	async removeMany(query: QueryOptions): Promise<number> {
 		const { sql, params } = this.where(query);
-		return this.stmt(`DELETE FROM ${ident(this.opts.table)}${sql}`).run(...params).changes;
+		const remove = this.stmt(`DELETE FROM ${ident(this.opts.table)}${sql}`);
+		return grouped(this.conn, () => remove.run(...params).changes);
 	}
 
 	async removeById(id: string | number): Promise<number> {
@@ -306,7 +394,8 @@ export class SqliteAdapter implements DbAdapter {
 	}
 
 	async clear(): Promise<void> {
-		this.stmt(`DELETE FROM ${ident(this.opts.table)}`).run();
+		const clear = this.stmt(`DELETE FROM ${ident(this.opts.table)}`);
+		await grouped(this.conn, () => clear.run());
 	}
 
 	entityToObject(entity: unknown): object {

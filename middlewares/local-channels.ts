@@ -18,7 +18,7 @@ import { Adapters } from "@moleculer/channels";
 import type { Channel as Chan } from "@moleculer/channels/types/src";
 import type { Service } from "moleculer";
 import type Database from "better-sqlite3";
-import { openDatabase, closeDatabase } from "../lib/sqlite-adapter";
+import { openDatabase, closeDatabase, grouped } from "../lib/sqlite-adapter";
 
 /** What a handler gets as the raw message: shaped like a JetStream message where the retry middleware looks. */
 export interface LocalMessage {
@@ -73,6 +73,9 @@ export class LocalDurableAdapter extends BaseAdapter {
 	/** Every statement prepared once per connection (preparing one per call cost ~5 % of a placement's CPU). */
 	private readonly statements = new Map<string, Database.Statement>();
 	private pruneTimer?: NodeJS.Timeout;
+	private publishTx: (channelName: string, msgId: string, payload: string, headers: string) => void = () => {
+		throw new Error("local channels: not connected");
+	};
 
 	constructor(private readonly local: LocalChannelsOptions) {
 		super({ maxInFlight: local.maxInFlight, maxRetries: local.maxRetries, deadLettering: { enabled: true, queueName: "DEAD_LETTER" } });
@@ -88,6 +91,12 @@ export class LocalDurableAdapter extends BaseAdapter {
 			CREATE TABLE IF NOT EXISTS channel_dead_letters (id TEXT PRIMARY KEY, channel TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL, headers TEXT NOT NULL, error TEXT NOT NULL, deliveries INTEGER NOT NULL, at INTEGER NOT NULL);
 		`);
 		this.db = db;
+		// The message and one delivery per known group, in one transaction (made once: better-sqlite3 builds four wrappers per call).
+		this.publishTx = db.transaction((channelName: string, msgId: string, payload: string, headers: string) => {
+			const inserted = this.sql("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, msgId, payload, headers, Date.now());
+			if (inserted.changes === 0) return; // the same message id again: published already
+			this.sql("INSERT INTO channel_deliveries (grp, seq, channel, next_at) SELECT grp, ?, channel, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
+		});
 		this.connected = true;
 		this.pruneTimer = setInterval(() => this.prune(), Math.min(60_000, Math.max(1000, this.local.retentionMs))).unref();
 	}
@@ -142,11 +151,8 @@ export class LocalDurableAdapter extends BaseAdapter {
 
 	override async publish(channelName: string, payload: unknown, opts: { msgID?: string; headers?: Record<string, string> } = {}): Promise<void> {
 		const db = this.conn;
-		db.transaction(() => {
-			const inserted = this.sql("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, opts.msgID ?? randomUUID(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {}), Date.now());
-			if (inserted.changes === 0) return; // the same message id again: published already
-			this.sql("INSERT INTO channel_deliveries (grp, seq, channel, next_at) SELECT grp, ?, channel, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
-		})();
+		// Resolved once committed (the turn's group commit): the outbox marks the event published only then.
+		await grouped(db, () => this.publishTx(channelName, opts.msgID ?? randomUUID(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {})));
 		for (const [id, sub] of this.subs) if (sub.chan.name === channelName) this.wake(id);
 	}
 
@@ -208,9 +214,10 @@ export class LocalDurableAdapter extends BaseAdapter {
 				nakDelay = delayMs;
 			}
 		};
+		let handled = false;
 		try {
 			await chan.handler(raw.payload, raw);
-			if (this.db) this.sql("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, row.seq);
+			handled = true;
 		} catch (err) {
 			if (!this.db) return;
 			if (nakDelay !== undefined && (chan.maxRetries <= 0 || deliveries < chan.maxRetries)) {
@@ -221,6 +228,13 @@ export class LocalDurableAdapter extends BaseAdapter {
 				this.park(chan, raw, err, deliveries);
 			}
 		}
+		if (!handled || !this.db) return;
+		// The delivery goes with the turn's group commit (its slot stays taken until then); a commit that
+		// fails leaves it owed, handed over again (consumers are idempotent).
+		const db = this.db;
+		await grouped(db, () => this.sql("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, row.seq)).catch((err: unknown) =>
+			this.logger.warn(`Channel '${chan.name}' (${chan.group}): message ${row.seq} handled, its delivery not yet removed (${String(err)}): it is handed over again`)
+		);
 	}
 
 	/** The retry middleware's way to park a poison message at once (it then returns: the delivery is done). */

@@ -13,7 +13,7 @@ import type { DomainEvent } from "../domain";
 import { assertInScope, type AccessRule } from "../lib/access";
 import type { EventContract } from "../lib/contracts";
 import { notFound } from "../lib/errors";
-import { closeDatabase, openDatabase } from "../lib/sqlite-adapter";
+import { afterCommit, closeDatabase, grouped, openDatabase } from "../lib/sqlite-adapter";
 import { consume } from "./consume";
 import { listParams, readRetry, toPageQuery, type ListSpec } from "./listing";
 import { defineMixin } from "./schema";
@@ -185,6 +185,8 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 	private readonly db: Database.Database;
 	/** Prepared once: a view is written once per event, and preparing costs as much as the write. */
 	private readonly sql: { get: Database.Statement; seen: Database.Statement; put: Database.Statement; remember: Database.Statement; all: Database.Statement };
+	/** Several writes in one transaction, made once (better-sqlite3 builds four wrappers per `transaction` call). */
+	private readonly writeTx: (writes: readonly ViewWrite<R>[]) => (R | null)[];
 
 	constructor(
 		private readonly file: string,
@@ -201,19 +203,21 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 			remember: this.db.prepare(`INSERT INTO ${applied} (key, event_id) VALUES (?, ?)`),
 			all: this.db.prepare(`SELECT row FROM ${rows}`)
 		};
+		this.writeTx = this.db.transaction((writes: readonly ViewWrite<R>[]) => writes.map(w => this.write(w)));
 	}
 
 	async get(key: string): Promise<R | null> {
 		const found = this.sql.get.get(key) as { row: string } | undefined;
-		return found ? (JSON.parse(found.row) as R) : null;
+		return afterCommit(this.db, found ? (JSON.parse(found.row) as R) : null);
 	}
 
+	/** One transaction per fold (a savepoint in the connection's group commit: lib/sqlite-adapter.ts `grouped`). */
 	async apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
-		return this.db.transaction(() => this.write({ key, id: eventId, fold }))();
+		return grouped(this.db, () => this.writeTx([{ key, id: eventId, fold }])[0]);
 	}
 
 	async applyAll(writes: readonly ViewWrite<R>[]): Promise<(R | null)[]> {
-		return this.db.transaction(() => writes.map(w => this.write(w)))();
+		return grouped(this.db, () => this.writeTx(writes));
 	}
 
 	/** One write, inside the caller's transaction. */
@@ -230,7 +234,7 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 
 	async list(q: ViewQuery): Promise<Page<R>> {
 		const rows = (this.sql.all.all() as { row: string }[]).map(r => JSON.parse(r.row) as R);
-		return pageOf(rows, q);
+		return afterCommit(this.db, pageOf(rows, q));
 	}
 
 	async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * runs them, or an old and a new instance during a rolling restart): conditional updates on a version
  * (mixins/store.ts) from both at once all land, none fails. lib/sqlite-adapter.ts is compiled alone (its
  * imports are node's and better-sqlite3) and loaded by two child processes that race on one document.
- * Planted: the same adapter with a deferred transaction (read first, then take the write lock) fails with
+ * Planted: the same adapter with deferred transactions (read first, then take the write lock) fails with
  * SQLITE_BUSY under the same race, without waiting for busy_timeout — so the test sees the difference.
  */
 import { spawn } from "node:child_process";
@@ -20,8 +20,9 @@ function compiledAdapter(dir: string, variant: "as-is" | "deferred"): string {
 	let js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
 	js = js.replace(/require\("better-sqlite3"\)/, `require(${JSON.stringify(require.resolve("better-sqlite3"))})`);
 	if (variant === "deferred") {
-		if (!js.includes(".immediate()")) throw new Error("the adapter's updateMany no longer takes the write lock first: update this test");
-		js = js.replace(".immediate()", "()");
+		// The write lock is taken where a transaction begins: the turn's group (grouped) and updateMany's own.
+		if (!js.includes("this.updateTx.immediate(") || !js.includes('db.exec("BEGIN IMMEDIATE")')) throw new Error("the adapter no longer takes the write lock first: update this test");
+		js = js.replace("this.updateTx.immediate(", "this.updateTx.deferred(").replace('db.exec("BEGIN IMMEDIATE")', 'db.exec("BEGIN DEFERRED")');
 	}
 	const file = path.join(dir, `sqlite-adapter-${variant}.js`);
 	fs.writeFileSync(file, js);
