@@ -12,6 +12,7 @@ import { accessMiddleware } from "./middlewares/access";
 import { channelRetryMiddleware, channelsMiddleware } from "./middlewares/channels";
 import { healthMiddleware, readyMiddleware } from "./middlewares/health";
 import { channelObservabilityMiddlewares, errorLogMiddleware, jsonLogFormatter, metricsOptions, tracingOptions } from "./middlewares/observability";
+import { releaseTimedOutCalls } from "./middlewares/timeouts";
 import { replCommands } from "./services/operations/repl-commands";
 
 /**
@@ -98,7 +99,8 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			accessMiddleware(),
 			// Last of ours: ready (and announced) only once every other middleware has started (channels subscribed).
 			readyMiddleware(),
-			...INTERNAL_MIDDLEWARES
+			// Just outside Timeout: a remote call its caller gave up on stops being tracked (middlewares/timeouts.ts).
+			...INTERNAL_MIDDLEWARES.flatMap(name => (name === "Timeout" ? [name, releaseTimedOutCalls()] : [name]))
 		]
 	};
 }
