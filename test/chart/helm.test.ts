@@ -9,11 +9,13 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parser as promql } from "@prometheus-io/lezer-promql";
 import { parse, parseAllDocuments } from "yaml";
 import { chartContextsOf, systemsYaml } from "../../scripts/chart-systems";
 import { CONSOLE } from "../../scripts/cluster";
 import { servicesOf, type SystemManifest } from "../../services/system";
 import { SYSTEMS } from "../../services/systems";
+import { alertRules } from "../support/metrics";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CHART = path.join(ROOT, "helm", "moleculer-systems");
@@ -285,6 +287,17 @@ function kubernetesProblem(obj: K8sObject): string | null {
 	} catch (err) {
 		return (err as Error).message.slice(0, 500);
 	}
+}
+
+/** Why the Prometheus project's own PromQL grammar (@prometheus-io/lezer-promql) refuses an expression, or null. */
+function promqlProblem(expr: string): string | null {
+	let problem: string | null = null;
+	promql.parse(expr).iterate({
+		enter: node => {
+			if (node.type.isError && problem === null) problem = `syntax error at ${node.from}: …${expr.slice(Math.max(0, node.from - 20), node.from + 20)}…`;
+		}
+	});
+	return problem;
 }
 
 describe("Kubernetes schema validation", () => {
@@ -865,6 +878,29 @@ describe("helm chart behaviour", () => {
 		expect(trust(["--set", "gateway.trustProxy=true"])).toBe("true");
 		expect(trust(["--set-string", "gateway.trustProxy=true"])).toBe("true");
 		expect(renderFails(["--set", "gateway.trustProxy=maybe"])).toContain("gateway.trustProxy");
+	});
+
+	it("ships the alerting rules as a PrometheusRule when metrics.prometheusRule.enabled=true, each rule parsed as PromQL and said what to do", () => {
+		expect(ofKind(render([]), "PrometheusRule")).toEqual([]);
+		expect(ofKind(render(["--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.enabled=false"]), "PrometheusRule")).toEqual([]);
+		const [rule, ...more] = ofKind(render(["--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.prometheusRule.labels.release=kube-prometheus-stack"]), "PrometheusRule");
+		expect(more).toEqual([]);
+		expect(rule.apiVersion).toBe("monitoring.coreos.com/v1");
+		expect(rule.metadata).toMatchObject({ name: FULLNAME, labels: { release: "kube-prometheus-stack" } });
+		// The chart ships the rules file as it is (a plain Prometheus rules file too).
+		const rules = alertRules();
+		expect((rule as unknown as { spec: unknown }).spec).toEqual(rules);
+		const all = rules.groups.flatMap(g => g.rules);
+		expect(all.map(r => r.alert)).toEqual(expect.arrayContaining(["MoleculerMessageDeadLettered", "MoleculerConsumerLagging", "MoleculerCircuitOpen", "MoleculerServerErrors"]));
+		expect(new Set(all.map(r => r.alert)).size).toBe(all.length);
+		for (const r of all) {
+			expect({ alert: r.alert, problem: promqlProblem(r.expr) }).toEqual({ alert: r.alert, problem: null });
+			expect({ alert: r.alert, severity: r.labels?.severity }).toEqual({ alert: r.alert, severity: expect.stringMatching(/^(warning|critical)$/) });
+			expect({ alert: r.alert, summary: !!r.annotations?.summary, description: !!r.annotations?.description }).toEqual({ alert: r.alert, summary: true, description: true });
+			if (r.for !== undefined) expect(r.for).toMatch(/^\d+[smh]$/);
+		}
+		// The check bites: a planted expression with a missing parenthesis.
+		expect(promqlProblem("sum by (channel (rate(moleculer_channels_messages_errors_total[5m])) > 0")).not.toBeNull();
 	});
 
 	it("leaves the dashboard out when grafanaDashboard.enabled=false", () => {

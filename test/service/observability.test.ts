@@ -16,7 +16,7 @@ import { actors } from "../support/auth";
 import { checkResponse, client, eventually, type Client } from "../support/http";
 import { API, seedOrder } from "../support/flower-flows";
 import { startJaegerAgent, type JaegerAgent, type ReceivedSpan } from "../support/jaeger";
-import { dashboardMetricNames, exposedMetricNames } from "../support/metrics";
+import { alertMetricNames, dashboardMetricNames, exposedMetricNames } from "../support/metrics";
 
 /** A test-only action that always fails with a fault, to trip a circuit breaker. */
 const flaky: ServiceSchema = {
@@ -116,7 +116,7 @@ describe("observability in one process", () => {
 		expect(lines).toEqual([expect.objectContaining({ level: "error", requestID: "boom-1", action: "flaky.boom", msg: expect.stringContaining("Action 'flaky.boom' failed") })]);
 	});
 
-	it("GET /metrics on the gateway answers the reporter's Prometheus text with every name the dashboard uses", async () => {
+	it("GET /metrics on the gateway answers the reporter's Prometheus text with every name the dashboard and the alerts use", async () => {
 		// Trip a circuit breaker (2 faults with minRequestCount 2) and let it half-open, so its metrics exist.
 		for (let i = 0; i < 3; i++) await broker.call("flaky.boom").catch(() => undefined);
 		await new Promise(r => setTimeout(r, 400));
@@ -136,6 +136,8 @@ describe("observability in one process", () => {
 		const elsewhere = ["moleculer_request_timeout_total", "moleculer_request_fallback_total", "moleculer_channels_messages_retries_total", "moleculer_channels_messages_deadLettering_total", "jetstream_consumer_num_pending"];
 		const expected = dashboardMetricNames().filter(n => !elsewhere.includes(n));
 		expect(expected.filter(n => !exposed.has(n))).toEqual([]);
+		// The chart's alerting rules ask for no name the product does not serve (helm/moleculer-systems/alerts).
+		expect(alertMetricNames().filter(n => !elsewhere.includes(n) && !exposed.has(n))).toEqual([]);
 
 		// The labels the dashboard filters and groups by.
 		expect(text).toMatch(/moleculer_request_total\{[^}]*service="flowerdelivery\.order",action="flowerdelivery\.order\.place",type="local"/);

@@ -1,6 +1,7 @@
-/** Metric names the chart's Grafana dashboard queries, and the names a Prometheus text exposes. */
+/** Metric names the chart's Grafana dashboard and alerting rules query, and the names a Prometheus text exposes. */
 import fs from "node:fs";
 import path from "node:path";
+import { parse } from "yaml";
 
 const DASHBOARD = path.join(__dirname, "..", "..", "helm", "moleculer-systems", "dashboards", "moleculer-systems.json");
 
@@ -19,4 +20,27 @@ export function exposedMetricNames(text: string): Set<string> {
 			.filter(l => l && !l.startsWith("#"))
 			.map(l => l.split(/[{ ]/)[0])
 	);
+}
+
+const ALERTS = path.join(__dirname, "..", "..", "helm", "moleculer-systems", "alerts", "moleculer-systems.rules.yaml");
+
+export interface AlertRule {
+	alert: string;
+	expr: string;
+	for?: string;
+	labels?: Record<string, string>;
+	annotations?: Record<string, string>;
+}
+
+/** The chart's alerting rules (a Prometheus rules file), as parsed YAML. */
+export function alertRules(): { groups: { name: string; rules: AlertRule[] }[] } {
+	return parse(fs.readFileSync(ALERTS, "utf8")) as { groups: { name: string; rules: AlertRule[] }[] };
+}
+
+/** Every metric name the alerting rules' expressions use. */
+export function alertMetricNames(): string[] {
+	const exprs = alertRules()
+		.groups.flatMap(g => g.rules.map(r => r.expr))
+		.join("\n");
+	return [...new Set([...exprs.matchAll(/\b((?:moleculer|jetstream)_[A-Za-z0-9_]+)/g)].map(m => m[1]))].sort();
 }
