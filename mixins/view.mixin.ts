@@ -203,7 +203,7 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 			remember: this.db.prepare(`INSERT INTO ${applied} (key, event_id) VALUES (?, ?)`),
 			all: this.db.prepare(`SELECT row FROM ${rows}`)
 		};
-		this.writeTx = this.db.transaction((writes: readonly ViewWrite<R>[]) => writes.map(w => this.write(w)));
+		this.writeTx = this.db.transaction((writes: readonly ViewWrite<R>[]) => this.writeAll(writes));
 	}
 
 	async get(key: string): Promise<R | null> {
@@ -220,16 +220,37 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 		return grouped(this.db, () => this.writeTx(writes));
 	}
 
-	/** One write, inside the caller's transaction. */
-	private write({ key, id, fold }: ViewWrite<R>): R | null {
-		const found = this.sql.get.get(key) as { row: string } | undefined;
-		const prev = found ? (JSON.parse(found.row) as R) : null;
-		if (id !== null && this.sql.seen.get(key, id)) return prev;
-		const next = fold(prev);
-		if (next === null) return prev;
-		this.sql.put.run(key, JSON.stringify(next));
-		if (id !== null) this.sql.remember.run(key, id);
-		return next;
+	/**
+	 * Writes in order, inside the caller's transaction: each the row as its write left it. A row several of
+	 * them change (the timeline's group: one saga's facts and notices) is read and written once.
+	 */
+	private writeAll(writes: readonly ViewWrite<R>[]): (R | null)[] {
+		const rows = new Map<string, { row: R | null; changed: boolean }>();
+		const out: (R | null)[] = [];
+		for (const { key, id, fold } of writes) {
+			let at = rows.get(key);
+			if (!at) {
+				const found = this.sql.get.get(key) as { row: string } | undefined;
+				at = { row: found ? (JSON.parse(found.row) as R) : null, changed: false };
+				rows.set(key, at);
+			}
+			// An event applied before, in this batch or earlier, changes nothing.
+			if (id !== null && this.sql.seen.get(key, id)) {
+				out.push(at.row);
+				continue;
+			}
+			const next = fold(at.row);
+			if (next === null) {
+				out.push(at.row);
+				continue;
+			}
+			at.row = next;
+			at.changed = true;
+			if (id !== null) this.sql.remember.run(key, id);
+			out.push(next);
+		}
+		for (const [key, at] of rows) if (at.changed) this.sql.put.run(key, JSON.stringify(at.row));
+		return out;
 	}
 
 	async list(q: ViewQuery): Promise<Page<R>> {
