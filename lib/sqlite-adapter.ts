@@ -109,9 +109,8 @@ function commitGroup(db: Database.Database, group: WriteGroup): void {
 
 /** Runs `write` now, in the connection's group of this turn: its result once the group is committed. */
 export function grouped<T>(db: Database.Database, write: () => T): Promise<T> {
-	const group = openGroups.get(db) ?? openGroup(db);
-	const result = write();
-	return group ? group.done.then(() => result) : Promise.resolve(result);
+	if (!openGroups.has(db)) openGroup(db);
+	return afterCommit(db, write());
 }
 
 /** `value` once every write this connection has made so far is committed (at once when none is pending). */
@@ -121,7 +120,7 @@ export function afterCommit<T>(db: Database.Database, value: T): Promise<T> {
 }
 
 /** Commits the connection's open group now (before it closes). */
-export function flushWrites(db: Database.Database): void {
+function flushWrites(db: Database.Database): void {
 	const group = openGroups.get(db);
 	if (group) commitGroup(db, group);
 }

@@ -15,7 +15,8 @@ const SLOW_MS = 600;
 const TIMEOUT_MS = 150;
 
 /** What the ContextTracker keeps of a broker: the remote calls it still waits for at a graceful stop. */
-const trackedOf = (broker: ServiceBroker) => (broker as ServiceBroker & { _trackedContexts: Context[] })._trackedContexts.length;
+const trackedContexts = (broker: ServiceBroker) => (broker as ServiceBroker & { _trackedContexts: Context[] })._trackedContexts;
+const trackedOf = (broker: ServiceBroker) => trackedContexts(broker).length;
 
 function options(nodeID: string, planted = false) {
 	const url = cluster.natsUrl;
@@ -71,6 +72,6 @@ it("planted: without the middleware, the timed-out call stays tracked (a gracefu
 	expect(error).toBeInstanceOf(Errors.RequestTimeoutError);
 	expect(trackedAfterAnswer).toBe(1);
 	// Stopped without the wait: the test is not about the shutdown timeout itself.
-	(broker as ServiceBroker & { _trackedContexts: Context[] })._trackedContexts.length = 0;
+	trackedContexts(broker).length = 0;
 	await broker.stop();
 }, 30000);

@@ -9,6 +9,11 @@ const DASHBOARD = path.join(__dirname, "..", "..", "helm", "moleculer-systems", 
 export function dashboardMetricNames(): string[] {
 	const text = fs.readFileSync(DASHBOARD, "utf8");
 	const exprs = [...text.matchAll(/"(?:expr|query|definition)": "((?:[^"\\]|\\.)*)"/g)].map(m => m[1]).join("\n");
+	return metricNamesIn(exprs);
+}
+
+/** The metric names (ours and the NATS exporter's) a set of PromQL expressions uses, sorted. */
+function metricNamesIn(exprs: string): string[] {
 	return [...new Set([...exprs.matchAll(/\b((?:moleculer|jetstream)_[A-Za-z0-9_]+)/g)].map(m => m[1]))].sort();
 }
 
@@ -39,8 +44,9 @@ export function alertRules(): { groups: { name: string; rules: AlertRule[] }[] }
 
 /** Every metric name the alerting rules' expressions use. */
 export function alertMetricNames(): string[] {
-	const exprs = alertRules()
-		.groups.flatMap(g => g.rules.map(r => r.expr))
-		.join("\n");
-	return [...new Set([...exprs.matchAll(/\b((?:moleculer|jetstream)_[A-Za-z0-9_]+)/g)].map(m => m[1]))].sort();
+	return metricNamesIn(
+		alertRules()
+			.groups.flatMap(g => g.rules.map(r => r.expr))
+			.join("\n")
+	);
 }

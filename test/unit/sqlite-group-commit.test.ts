@@ -90,9 +90,9 @@ describe("SQLite group commit", () => {
 			.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } })
 			.outputText.replace(/require\("better-sqlite3"\)/, `require(${JSON.stringify(require.resolve("better-sqlite3"))})`);
 		if (variant === "acknowledged-before-commit") {
-			const resolve = "return group ? group.done.then(() => result) : Promise.resolve(result);";
+			const resolve = "return afterCommit(db, write());";
 			if (!js.includes(resolve)) throw new Error("grouped no longer resolves after the commit as this test expects: update it");
-			js = js.replace(resolve, "return Promise.resolve(result);");
+			js = js.replace(resolve, "return Promise.resolve(write());");
 		}
 		const adapterFile = path.join(dir, `adapter-${variant}.js`);
 		fs.writeFileSync(adapterFile, js);
