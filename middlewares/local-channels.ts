@@ -13,7 +13,7 @@
  * Messages already handled by every group are kept for CHANNEL_RETENTION_MS (a late new group reads them),
  * then pruned. One process only (the embedded default); a cluster uses NATS JetStream.
  */
-import { randomUUID } from "node:crypto";
+import { newId } from "../lib/ids";
 import { Adapters } from "@moleculer/channels";
 import type { Channel as Chan } from "@moleculer/channels/types/src";
 import type { Service } from "moleculer";
@@ -157,7 +157,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 	override async publish(channelName: string, payload: unknown, opts: { msgID?: string; headers?: Record<string, string> } = {}): Promise<void> {
 		const db = this.conn;
 		// Resolved once committed (the turn's group commit): the outbox marks the event published only then.
-		await grouped(db, () => this.publishTx(channelName, opts.msgID ?? randomUUID(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {})));
+		await grouped(db, () => this.publishTx(channelName, opts.msgID ?? newId(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {})));
 		for (const [id, sub] of this.subs) if (sub.chan.name === channelName) this.wake(id);
 	}
 

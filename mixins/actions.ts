@@ -3,7 +3,7 @@
  * (`list`, `get`), commands addressed to one aggregate by `:id`, and creates (an id the client chose, or
  * one generated — from the Idempotency-Key when there is one), whose rules are the domain's.
  */
-import { randomUUID } from "node:crypto";
+import { newId } from "../lib/ids";
 import type { ActionParams, ActionSchema, Context, Service } from "moleculer";
 import type { ContextResponseMeta } from "moleculer-web";
 import type { Decision } from "../domain";
@@ -84,7 +84,7 @@ export function createAction<S, P extends object>(opts: CreateOptions<S, P>): Ac
 		params: { $$strict: true, ...opts.params },
 		async handler(this: AggregateService<S>, ctx: Context<P, ContextResponseMeta>) {
 			const request = creatingRequest(ctx);
-			const id = opts.id ? opts.id(ctx.params) : request ? idFor(this.fullName, request) : randomUUID();
+			const id = opts.id ? opts.id(ctx.params) : request ? idFor(this.fullName, request) : newId();
 			const { state } = await this.create(id, ctx, now => opts.build(id, ctx.params, now));
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = opts.location(id);

@@ -13,7 +13,7 @@
  *   insert: a repeat finds them (services answer the first result; another request with the key is a 422).
  * Plain TypeScript over the adapter interface: no service, no broker.
  */
-import { randomUUID } from "node:crypto";
+import { newId } from "../lib/ids";
 import type { CursorOptions, DbAdapter } from "moleculer-db";
 import { isDuplicateKey, updateMany } from "../lib/datastore";
 import type { Decision, DomainEvent } from "../domain";
@@ -158,7 +158,7 @@ export class AggregateStore<S> {
 			const outbox: OutboxEntry[] = decision.events.map(draft => ({
 				channel: `${this.opts.system}.${draft.type}`,
 				...origin,
-				event: { id: randomUUID(), type: draft.type, source: this.opts.source, aggregateId: id, version, occurredAt: now, data: { ...draft.data } }
+				event: { id: newId(), type: draft.type, source: this.opts.source, aggregateId: id, version, occurredAt: now, data: { ...draft.data } }
 			}));
 			const window = [...(doc?.processed ?? []), ...(causationId ? [causationId] : [])];
 			const overflow = window.length > PROCESSED_IN_DOCUMENT ? window.slice(0, window.length - PROCESSED_IN_DOCUMENT) : [];

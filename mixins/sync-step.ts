@@ -16,7 +16,7 @@
  *   the cancel and its compensations follow the acceptance only.
  * - `syncStep` (the callee): the action behind the step bulkhead.
  */
-import { randomUUID } from "node:crypto";
+import { newId } from "../lib/ids";
 import { Errors, type ActionParams, type ActionSchema, type Context, type Service } from "moleculer";
 import type { ContextResponseMeta } from "moleculer-web";
 import { config } from "../config";
@@ -171,7 +171,7 @@ export function syncPlacement<S extends { id: string; createdAt: string }, I, Re
 			async place(this: Placing<S, I>, ctx: Context<unknown, ContextResponseMeta>, input: I): Promise<S> {
 				const request = creatingRequest(ctx);
 				if (!request) {
-					const id = randomUUID();
+					const id = newId();
 					const { state } = await this.create(id, ctx, at => rules.start(id, input, at));
 					return runStep.call(this, ctx, state);
 				}

@@ -6,7 +6,7 @@
  * certification down or overloaded → 503 + Retry-After, the request removed the same way. A non-winner and
  * a second order for the same win answer 409. Cancelling the order cancels the win (OrderCancelled).
  */
-import { randomUUID } from "node:crypto";
+import { newId } from "../../lib/ids";
 import { Errors, type Context, type Service, type ServiceSettingSchema } from "moleculer";
 import type { ContextResponseMeta } from "moleculer-web";
 import { config } from "../../config";
@@ -118,7 +118,7 @@ const service: ContextSchema<AggregateMethods<Order> & OrderMethods, ServiceSett
 						throw toMoleculerError(outcome);
 					}
 					if (!id) throw new Errors.MoleculerClientError(`This Idempotency-Key has had ${MAX_ATTEMPTS} failed attempts: send a new key`, 409, "TOO_MANY_ATTEMPTS");
-				} else id = randomUUID();
+				} else id = newId();
 				const orderId = id;
 
 				// The win, as this context heard of it: the caller's own, not cancelled, not bought, not being bought.
