@@ -66,6 +66,26 @@ interface DeliveryRow {
 
 const BaseAdapter = Adapters.Base;
 
+/**
+ * What each group still owes: one row per (channel, group, message), the row itself its key (WITHOUT ROWID: one
+ * B-tree, where a rowid table with a key and an index on when it is due kept three — each written at publish
+ * and again at the acknowledgement). The pump reads a group's rows of a channel in sequence order by that key
+ * and skips the few waiting for a redelivery. A file made before keeps its rows: they move into the new table
+ * once, at the first start.
+ */
+const DELIVERIES = "CREATE TABLE channel_deliveries (channel TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, PRIMARY KEY (channel, grp, seq)) WITHOUT ROWID";
+
+function createDeliveries(db: Database.Database): void {
+	const known = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'channel_deliveries'").get() as { sql: string } | undefined;
+	if (known?.sql.includes("WITHOUT ROWID")) return;
+	db.transaction(() => {
+		if (!known) return void db.exec(DELIVERIES);
+		db.exec(`ALTER TABLE channel_deliveries RENAME TO channel_deliveries_before; DROP INDEX IF EXISTS channel_deliveries_due; ${DELIVERIES};
+			INSERT INTO channel_deliveries (channel, grp, seq, attempts, next_at) SELECT channel, grp, seq, attempts, next_at FROM channel_deliveries_before;
+			DROP TABLE channel_deliveries_before;`);
+	}).immediate();
+}
+
 /** Handled messages removed per statement when they age out. */
 const PRUNE_BATCH = 2000;
 
@@ -91,16 +111,15 @@ export class LocalDurableAdapter extends BaseAdapter {
 			CREATE TABLE IF NOT EXISTS channel_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, msg_id TEXT UNIQUE, payload TEXT NOT NULL, headers TEXT NOT NULL, at INTEGER NOT NULL);
 			CREATE INDEX IF NOT EXISTS channel_messages_at ON channel_messages (at);
 			CREATE TABLE IF NOT EXISTS channel_groups (channel TEXT NOT NULL, grp TEXT NOT NULL, PRIMARY KEY (channel, grp));
-			CREATE TABLE IF NOT EXISTS channel_deliveries (grp TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, PRIMARY KEY (grp, seq));
-			CREATE INDEX IF NOT EXISTS channel_deliveries_due ON channel_deliveries (channel, grp, next_at, seq);
 			CREATE TABLE IF NOT EXISTS channel_dead_letters (id TEXT PRIMARY KEY, channel TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL, headers TEXT NOT NULL, error TEXT NOT NULL, deliveries INTEGER NOT NULL, at INTEGER NOT NULL);
 		`);
+		createDeliveries(db);
 		this.db = db;
 		// The message and one delivery per known group, in one transaction (made once: better-sqlite3 builds four wrappers per call).
 		this.publishTx = db.transaction((channelName: string, msgId: string, payload: string, headers: string) => {
 			const inserted = this.sql("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, msgId, payload, headers, Date.now());
 			if (inserted.changes === 0) return; // the same message id again: published already
-			this.sql("INSERT INTO channel_deliveries (grp, seq, channel, next_at) SELECT grp, ?, channel, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
+			this.sql("INSERT INTO channel_deliveries (channel, grp, seq, next_at) SELECT channel, grp, ?, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
 		});
 		this.connected = true;
 		this.pruneTimer = setInterval(() => void this.prune(), Math.min(60_000, Math.max(1000, this.local.retentionMs))).unref();
@@ -135,7 +154,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 		// A group new to this channel starts from the first retained message.
 		db.transaction(() => {
 			const added = this.sql("INSERT OR IGNORE INTO channel_groups (channel, grp) VALUES (?, ?)").run(chan.name, chan.group).changes;
-			if (added) this.sql("INSERT OR IGNORE INTO channel_deliveries (grp, seq, channel, next_at) SELECT ?, seq, channel, 0 FROM channel_messages WHERE channel = ?").run(chan.group, chan.name);
+			if (added) this.sql("INSERT OR IGNORE INTO channel_deliveries (channel, grp, seq, next_at) SELECT channel, ?, seq, 0 FROM channel_messages WHERE channel = ?").run(chan.group, chan.name);
 		})();
 		this.initChannelActiveMessages(chan.id, false);
 		this.subs.set(chan.id, { chan, inFlight: new Set(), pumping: false });
@@ -227,7 +246,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 			if (!this.db) return;
 			if (nakDelay !== undefined && (chan.maxRetries <= 0 || deliveries < chan.maxRetries)) {
 				this.metricsIncrement("moleculer.channels.messages.retries.total", chan);
-				this.sql("UPDATE channel_deliveries SET attempts = ?, next_at = ? WHERE grp = ? AND seq = ?").run(deliveries, Date.now() + nakDelay, chan.group, row.seq);
+				this.sql("UPDATE channel_deliveries SET attempts = ?, next_at = ? WHERE channel = ? AND grp = ? AND seq = ?").run(deliveries, Date.now() + nakDelay, chan.name, chan.group, row.seq);
 				// Due again then, whatever else is in flight (the pump sets its own timer only when nothing is).
 				setTimeout(() => this.wake(chan.id), Math.max(5, nakDelay));
 			} else {
@@ -239,7 +258,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 		// The delivery goes with the turn's group commit (its slot stays taken until then); a commit that
 		// fails leaves it owed, handed over again (consumers are idempotent).
 		const db = this.db;
-		await grouped(db, () => this.sql("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, row.seq)).catch((err: unknown) =>
+		await grouped(db, () => this.sql("DELETE FROM channel_deliveries WHERE channel = ? AND grp = ? AND seq = ?").run(chan.name, chan.group, row.seq)).catch((err: unknown) =>
 			this.logger.warn(`Channel '${chan.name}' (${chan.group}): message ${row.seq} handled, its delivery not yet removed (${String(err)}): it is handed over again`)
 		);
 	}
@@ -263,7 +282,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 				deliveries,
 				Date.now()
 			);
-			if (removeDelivery) this.sql("DELETE FROM channel_deliveries WHERE grp = ? AND seq = ?").run(chan.group, raw.seq);
+			if (removeDelivery) this.sql("DELETE FROM channel_deliveries WHERE channel = ? AND grp = ? AND seq = ?").run(chan.name, chan.group, raw.seq);
 		})();
 		this.metricsIncrement("moleculer.channels.messages.deadLettering.total", chan);
 		this.logger.warn(`Channel '${chan.name}' (${chan.group}): message ${raw.seq} parked as a dead letter after ${deliveries} deliveries (replay it from the REPL: replay ${chan.group}:${raw.seq})`);
@@ -281,7 +300,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 		const row = this.sql("SELECT channel, grp, seq FROM channel_dead_letters WHERE id = ?").get(id) as { channel: string; grp: string; seq: number } | undefined;
 		if (!row) return false;
 		db.transaction(() => {
-			this.sql("INSERT OR REPLACE INTO channel_deliveries (grp, seq, channel, attempts, next_at) VALUES (?, ?, ?, 0, 0)").run(row.grp, row.seq, row.channel);
+			this.sql("INSERT OR REPLACE INTO channel_deliveries (channel, grp, seq, attempts, next_at) VALUES (?, ?, ?, 0, 0)").run(row.channel, row.grp, row.seq);
 			this.sql("DELETE FROM channel_dead_letters WHERE id = ?").run(id);
 		})();
 		for (const [chanId, sub] of this.subs) if (sub.chan.name === row.channel && sub.chan.group === row.grp) this.wake(chanId);
