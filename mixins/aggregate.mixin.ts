@@ -50,7 +50,7 @@ export interface AggregateMethods<S> {
 	 */
 	create(id: string, ctx: Context, build: (now: string) => Decision<S>): Promise<Created<S>>;
 	findPage(q: PageQuery): Promise<Page<S>>;
-	relayOutbox(id: string): Promise<void>;
+	relayOutbox(id: string, committed?: OutboxEntry[]): Promise<void>;
 	relayPending(): Promise<number>;
 }
 
@@ -147,7 +147,7 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				} catch (err) {
 					throw moleculerError(err);
 				}
-				if (result.events > 0) await this.relayOutbox(id);
+				if (result.events > 0) await this.relayOutbox(id, result.outbox);
 				return result.state;
 			},
 
@@ -187,7 +187,7 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				}
 				if (replayed !== undefined) return { state: replayed, replayed: true };
 				if (!result.state) throw new Error(`${id} was not stored`);
-				if (result.events > 0) await this.relayOutbox(id);
+				if (result.events > 0) await this.relayOutbox(id, result.outbox);
 				return { state: result.state, replayed: false };
 			},
 
@@ -195,8 +195,8 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				return this.store.findPage(q);
 			},
 
-			relayOutbox(this: This<S>, id: string): Promise<void> {
-				return this.relay.relay(id);
+			relayOutbox(this: This<S>, id: string, committed?: OutboxEntry[]): Promise<void> {
+				return this.relay.relay(id, committed);
 			},
 
 			relayPending(this: This<S>): Promise<number> {

@@ -20,12 +20,16 @@ export class OutboxRelay<S> {
 		private readonly warn: (message: string) => void
 	) {}
 
-	/** Publishes the pending events of `id`; a failure is logged and left to the sweep. */
-	relay(id: string): Promise<void> {
+	/**
+	 * Publishes the pending events of `id`; a failure is logged and left to the sweep. `committed`: the
+	 * outbox as the commit just left it (`Committed.outbox`), published as it is when no relay of `id` is
+	 * running here (none can have taken from it since) instead of being read back.
+	 */
+	relay(id: string, committed?: OutboxEntry[]): Promise<void> {
 		const previous = this.running.get(id);
 		const next = (previous ?? Promise.resolve())
 			.catch(() => undefined)
-			.then(() => this.relayOnce(id))
+			.then(() => (committed && !previous ? this.publishAll(id, committed) : this.relayOnce(id)))
 			.finally(() => {
 				if (this.running.get(id) === next) this.running.delete(id);
 			});
@@ -35,10 +39,15 @@ export class OutboxRelay<S> {
 
 	private async relayOnce(id: string): Promise<void> {
 		const doc = await this.store.load(id);
-		if (!doc || doc.outbox.length === 0) return;
+		if (doc) await this.publishAll(id, doc.outbox);
+	}
+
+	/** Publishes `outbox` in order, then removes from the document what was published. */
+	private async publishAll(id: string, outbox: OutboxEntry[]): Promise<void> {
+		if (outbox.length === 0) return;
 		const published: string[] = [];
 		try {
-			for (const entry of doc.outbox) {
+			for (const entry of outbox) {
 				await this.publish(entry);
 				published.push(entry.event.id);
 			}

@@ -108,6 +108,11 @@ export interface Committed<S> {
 	state: S | null;
 	written: boolean;
 	events: number;
+	/**
+	 * The document's outbox as this commit left it, when that is known without reading it back: the commit
+	 * created the document, or found its outbox empty (the relay then publishes these without a load).
+	 */
+	outbox?: OutboxEntry[];
 }
 
 export class AggregateStore<S> {
@@ -184,7 +189,7 @@ export class AggregateStore<S> {
 				);
 				if (changed === 0) continue; // another writer won: reload and decide again
 			}
-			return { state: decision.state, written: true, events: outbox.length };
+			return { state: decision.state, written: true, events: outbox.length, ...(!doc || doc.outbox.length === 0 ? { outbox } : {}) };
 		}
 		throw new ConcurrentUpdateError(id);
 	}

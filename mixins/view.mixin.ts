@@ -184,7 +184,7 @@ export class RedisViewStore<R> implements ViewStore<R> {
 export class SqliteViewStore<R> implements ViewStore<R> {
 	private readonly db: Database.Database;
 	/** Prepared once: a view is written once per event, and preparing costs as much as the write. */
-	private readonly sql: { get: Database.Statement; seen: Database.Statement; put: Database.Statement; remember: Database.Statement; all: Database.Statement };
+	private readonly sql: { get: Database.Statement; remember: Database.Statement; forget: Database.Statement; put: Database.Statement; all: Database.Statement };
 	/** Several writes in one transaction, made once (better-sqlite3 builds four wrappers per `transaction` call). */
 	private readonly writeTx: (writes: readonly ViewWrite<R>[]) => (R | null)[];
 
@@ -198,9 +198,10 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 		this.db.exec(`CREATE TABLE IF NOT EXISTS ${rows} (key TEXT PRIMARY KEY, row TEXT NOT NULL); CREATE TABLE IF NOT EXISTS ${applied} (key TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (key, event_id))`);
 		this.sql = {
 			get: this.db.prepare(`SELECT row FROM ${rows} WHERE key = ?`),
-			seen: this.db.prepare(`SELECT 1 FROM ${applied} WHERE key = ? AND event_id = ?`),
+			// Remembered first (one statement: nothing inserted means applied before), forgotten if its fold changes nothing.
+			remember: this.db.prepare(`INSERT OR IGNORE INTO ${applied} (key, event_id) VALUES (?, ?)`),
+			forget: this.db.prepare(`DELETE FROM ${applied} WHERE key = ? AND event_id = ?`),
 			put: this.db.prepare(`INSERT INTO ${rows} (key, row) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET row = excluded.row`),
-			remember: this.db.prepare(`INSERT INTO ${applied} (key, event_id) VALUES (?, ?)`),
 			all: this.db.prepare(`SELECT row FROM ${rows}`)
 		};
 		this.writeTx = this.db.transaction((writes: readonly ViewWrite<R>[]) => this.writeAll(writes));
@@ -235,18 +236,19 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 				rows.set(key, at);
 			}
 			// An event applied before, in this batch or earlier, changes nothing.
-			if (id !== null && this.sql.seen.get(key, id)) {
+			if (id !== null && this.sql.remember.run(key, id).changes === 0) {
 				out.push(at.row);
 				continue;
 			}
 			const next = fold(at.row);
 			if (next === null) {
+				// Not applied: a redelivery folds it again.
+				if (id !== null) this.sql.forget.run(key, id);
 				out.push(at.row);
 				continue;
 			}
 			at.row = next;
 			at.changed = true;
-			if (id !== null) this.sql.remember.run(key, id);
 			out.push(next);
 		}
 		for (const [key, at] of rows) if (at.changed) this.sql.put.run(key, JSON.stringify(at.row));
