@@ -296,13 +296,16 @@ async function sectionD(echo: Echo) {
 	const two = await clusterPlacement(echo, run, "flower POST /orders, 2 payment replicas", SCALE_CONNECTIONS, warm);
 	const split = { payment: paymentsStored(run, "payment") - p1, "payment-2": paymentsStored(run, "payment-2") - p2 };
 	await run.cluster.stop("payment-2");
-	const scale = two.ratio / one.ratio;
+	// Both runs are bound by the payment's latency and its bulkhead, not by the CPU: the 1-replica run of the same
+	// suite is the baseline. Dividing each by its own echo would add the machine's drift between the two echoes
+	// (25,521 and 34,649 req/s in one run) to a figure the machine's speed does not set.
+	const scale = two.load.rate / one.load.rate;
 	log(`    2 replicas: ${fmt(two.load.rate)} 201/s (echo ${fmt(two.echo.rate)}) → ${fmt(two.ratio, 4)}; × ${fmt(scale, 2)}; payments stored by replica (whole run, warm-up included) ${JSON.stringify(split)}${statusesOf(two.load)}`);
 	// The ceiling the bulkhead sets: 50 in flight, each ~510 ms (400-620) → ~98 a second per replica.
 	const ceiling = 50 / 0.51;
 	rows.push({ section: "(d)", figure: "flower, payment 400-620 ms, bulkhead 50+100: 1 payment replica", value: `${fmt(one.load.rate)} 201/s (ceiling ~${fmt(ceiling)}/s)${statusesOf(one.load)}`, baseline: echoCell(one.echo), ratio: fmt(one.ratio, 4) });
 	rows.push({ section: "(d)", figure: "  2 payment replicas", value: `${fmt(two.load.rate)} 201/s (ceiling ~${fmt(2 * ceiling)}/s)${statusesOf(two.load)}`, baseline: echoCell(two.echo), ratio: fmt(two.ratio, 4) });
-	rows.push({ section: "(d)", figure: "  2 replicas ÷ 1 replica (each ÷ its own echo)", value: `${fmt(two.ratio, 4)} ÷ ${fmt(one.ratio, 4)}`, baseline: "1 replica", ratio: fmt(scale, 2), goal: "≥ 1.8", met: scale >= 1.8 });
+	rows.push({ section: "(d)", figure: "  2 replicas ÷ 1 replica (placements/s; latency-bound, not CPU-bound)", value: `${fmt(two.load.rate)} ÷ ${fmt(one.load.rate)} 201/s`, baseline: "1 replica", ratio: fmt(scale, 2), goal: "≥ 1.8", met: scale >= 1.8 });
 	return { one: { ...one, paymentsByReplica: { payment: paid1 } }, two: { ...two, paymentsByReplica: split }, scale, connections: SCALE_CONNECTIONS, ceilingPerReplica: ceiling, env: { payment: PAYMENT_ENV, order: ORDER_ENV } };
 }
 

@@ -218,7 +218,7 @@ export class SqliteAdapter implements DbAdapter {
 	private db?: Database.Database;
 	private readonly indexed = new Set<string>();
 	private readonly statements = new Map<string, Database.Statement>();
-	private updateFn?: Database.Transaction<(select: Database.Statement, params: Value[], update: Record<string, unknown>) => number>;
+	private updateFn?: Database.Transaction<(docs: Doc[], changed: string[]) => void>;
 
 	constructor(private readonly opts: SqliteAdapterOptions) {}
 
@@ -355,8 +355,8 @@ export class SqliteAdapter implements DbAdapter {
 	}
 
 	/**
-	 * Read, change and write back every matching document in one transaction: the number changed. The
-	 * transaction takes the write lock before it reads (BEGIN IMMEDIATE): processes sharing the file (replicas
+	 * Read, change and write back every matching document in one transaction (the turn's group): the number
+	 * changed. The group takes the write lock before it reads (BEGIN IMMEDIATE): processes sharing the file (replicas
 	 * of a context on one DATA_DIR) then queue on busy_timeout, and a conditional update (`{ _id, version }`)
 	 * reads the latest committed version. A deferred one would read first and fail with SQLITE_BUSY, without
 	 * waiting, when another process wrote in between.
@@ -364,17 +364,28 @@ export class SqliteAdapter implements DbAdapter {
 	async updateMany<Q extends QueryOptions>(query: Q, update: object): Promise<number> {
 		const { sql, params } = this.where(query);
 		const select = this.stmt(`SELECT doc FROM ${ident(this.opts.table)}${sql}`);
-		return grouped(this.conn, () => this.updateTx.immediate(select, params, update as Record<string, unknown>));
+		return grouped(this.conn, () => {
+			// Inside the group's transaction, which holds the write lock: read, change (a bad update throws
+			// before anything is written), then one document written by one statement, atomic on its own.
+			// Several go in a savepoint, so that they are written all or none.
+			const docs = select.all(...params).map(r => this.parse(r));
+			const changed = docs.map(doc => JSON.stringify(applyUpdate(doc, update as Record<string, unknown>)));
+			if (docs.length === 1) this.writeDoc.run(changed[0], docs[0]._id);
+			else if (docs.length > 1) this.updateTx.immediate(docs, changed);
+			return docs.length;
+		});
 	}
 
-	/** updateMany's transaction, made once (better-sqlite3 builds four wrappers per `transaction` call). */
-	private get updateTx(): Database.Transaction<(select: Database.Statement, params: Value[], update: Record<string, unknown>) => number> {
+	private get writeDoc(): Database.Statement {
+		return this.stmt(`UPDATE ${ident(this.opts.table)} SET doc = ? WHERE _id = ?`);
+	}
+
+	/** Several documents written in one savepoint, made once (better-sqlite3 builds four wrappers per `transaction` call). */
+	private get updateTx(): Database.Transaction<(docs: Doc[], changed: string[]) => void> {
 		if (!this.updateFn) {
-			const write = this.stmt(`UPDATE ${ident(this.opts.table)} SET doc = ? WHERE _id = ?`);
-			this.updateFn = this.conn.transaction((select: Database.Statement, params: Value[], update: Record<string, unknown>) => {
-				const rows = select.all(...params).map(r => this.parse(r));
-				for (const doc of rows) write.run(JSON.stringify(applyUpdate(doc, update)), doc._id);
-				return rows.length;
+			const write = this.writeDoc;
+			this.updateFn = this.conn.transaction((docs: Doc[], changed: string[]) => {
+				for (const [i, doc] of docs.entries()) write.run(changed[i], doc._id);
 			});
 		}
 		return this.updateFn;

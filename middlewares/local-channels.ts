@@ -96,6 +96,8 @@ export class LocalDurableAdapter extends BaseAdapter {
 	/** Every statement prepared once per connection (preparing one per call cost ~5 % of a placement's CPU). */
 	private readonly statements = new Map<string, Database.Statement>();
 	private pruneTimer?: NodeJS.Timeout;
+	/** Handled this turn, removed together (`acknowledge`). */
+	private acks: { channel: string; group: string; seq: number; done: () => void }[] = [];
 	private pruning = false;
 	private publishTx: (channelName: string, msgId: string, payload: string, headers: string) => void = () => {
 		throw new Error("local channels: not connected");
@@ -129,6 +131,8 @@ export class LocalDurableAdapter extends BaseAdapter {
 		this.stopping = true;
 		clearInterval(this.pruneTimer);
 		for (const sub of this.subs.values()) clearTimeout(sub.timer);
+		// What was handled this turn goes with the last commit.
+		if (this.acks.length > 0) this.removeAcknowledged();
 		const db = this.db;
 		this.db = undefined;
 		this.statements.clear();
@@ -255,12 +259,33 @@ export class LocalDurableAdapter extends BaseAdapter {
 			}
 		}
 		if (!handled || !this.db) return;
-		// The delivery goes with the turn's group commit (its slot stays taken until then); a commit that
-		// fails leaves it owed, handed over again (consumers are idempotent).
+		await this.acknowledge(chan, row.seq);
+	}
+
+	/**
+	 * Removes a handled delivery: the acknowledgements of one turn, of every group, in one statement, in a
+	 * group commit (the delivery's slot stays taken until it is committed). Removed only then; a commit that
+	 * fails, or a stop before it, leaves them owed: handed over again (consumers are idempotent).
+	 */
+	private acknowledge(chan: Chan, seq: number): Promise<void> {
+		return new Promise<void>(done => {
+			this.acks.push({ channel: chan.name, group: chan.group, seq, done });
+			if (this.acks.length === 1) setImmediate(() => this.removeAcknowledged());
+		});
+	}
+
+	private removeAcknowledged(): void {
+		const acks = this.acks;
+		this.acks = [];
 		const db = this.db;
-		await grouped(db, () => this.sql("DELETE FROM channel_deliveries WHERE channel = ? AND grp = ? AND seq = ?").run(chan.name, chan.group, row.seq)).catch((err: unknown) =>
-			this.logger.warn(`Channel '${chan.name}' (${chan.group}): message ${row.seq} handled, its delivery not yet removed (${String(err)}): it is handed over again`)
-		);
+		const settle = () => {
+			for (const ack of acks) ack.done();
+		};
+		if (!db) return settle();
+		const keys = JSON.stringify(acks.map(a => [a.channel, a.group, a.seq]));
+		grouped(db, () => this.sql("DELETE FROM channel_deliveries WHERE (channel, grp, seq) IN (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))").run(keys))
+			.catch((err: unknown) => this.logger.warn(`Channels: ${acks.length} handled messages, their deliveries not yet removed (${String(err)}): they are handed over again`))
+			.finally(settle);
 	}
 
 	/** The retry middleware's way to park a poison message at once (it then returns: the delivery is done). */
