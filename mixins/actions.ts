@@ -84,8 +84,9 @@ export function createAction<S, P extends object>(opts: CreateOptions<S, P>): Ac
 		params: { $$strict: true, ...opts.params },
 		async handler(this: AggregateService<S>, ctx: Context<P, ContextResponseMeta>) {
 			const request = creatingRequest(ctx);
+			const fresh = !opts.id && !request;
 			const id = opts.id ? opts.id(ctx.params) : request ? idFor(this.fullName, request) : newId();
-			const { state } = await this.create(id, ctx, now => opts.build(id, ctx.params, now));
+			const { state } = await this.create(id, ctx, now => opts.build(id, ctx.params, now), { fresh });
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = opts.location(id);
 			return state;

@@ -48,7 +48,8 @@ export interface AggregateMethods<S> {
 	 * Creates the aggregate `id` (409 when it exists). With the caller's Idempotency-Key (ctx.meta), the request
 	 * is stored with it: the same request again answers the first result; other params with the key are a 422.
 	 */
-	create(id: string, ctx: Context, build: (now: string) => Decision<S>): Promise<Created<S>>;
+	/** `fresh`: the id was just made by `newId` (no read before the insert: CommitOptions.fresh). */
+	create(id: string, ctx: Context, build: (now: string) => Decision<S>, options?: { fresh?: boolean }): Promise<Created<S>>;
 	findPage(q: PageQuery): Promise<Page<S>>;
 	relayOutbox(id: string, committed?: OutboxEntry[]): Promise<void>;
 	relayPending(): Promise<number>;
@@ -163,7 +164,7 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 				);
 			},
 
-			async create(this: This<S>, id: string, ctx: Context, build: (now: string) => Decision<S>): Promise<Created<S>> {
+			async create(this: This<S>, id: string, ctx: Context, build: (now: string) => Decision<S>, options: { fresh?: boolean } = {}): Promise<Created<S>> {
 				const request = creatingRequest(ctx);
 				let replayed: S | undefined;
 				let result;
@@ -180,7 +181,7 @@ export function aggregateStore<S extends object>(opts: AggregateOptions): Partia
 							}
 							throw alreadyExists(entityOf(this, opts), id);
 						},
-						{ origin: originOf(ctx), request }
+						{ origin: originOf(ctx), request, fresh: options.fresh }
 					);
 				} catch (err) {
 					throw moleculerError(err);

@@ -59,6 +59,11 @@ export interface CommitOptions {
 	causationId?: string;
 	/** Stored with the aggregate when this commit creates it. */
 	request?: CreatingRequest;
+	/**
+	 * The id was just made here (lib/ids.ts `newId`): no document has it yet, so the first attempt inserts
+	 * without reading first (a duplicate key would still read and decide again).
+	 */
+	fresh?: boolean;
 }
 
 export interface PageQuery {
@@ -152,7 +157,7 @@ export class AggregateStore<S> {
 	private async commitNow(id: string, decide: (current: S | null, doc: AggregateDoc<S> | null) => Decision<S> | null, options: CommitOptions): Promise<Committed<S>> {
 		const { causationId, origin = {} } = options;
 		for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-			const doc = await this.load(id);
+			const doc = attempt === 1 && options.fresh ? null : await this.load(id);
 			if (doc && causationId && (await this.applied(doc, causationId))) return { state: doc.state, written: false, events: 0 };
 
 			const decision = decide(doc ? doc.state : null, doc);

@@ -172,7 +172,7 @@ export function syncPlacement<S extends { id: string; createdAt: string }, I, Re
 				const request = creatingRequest(ctx);
 				if (!request) {
 					const id = newId();
-					const { state } = await this.create(id, ctx, at => rules.start(id, input, at));
+					const { state } = await this.create(id, ctx, at => rules.start(id, input, at), { fresh: true });
 					return runStep.call(this, ctx, state);
 				}
 				for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

@@ -77,6 +77,28 @@ describe.each(ADAPTERS)("aggregate store on %s", (_name, adapter) => {
 		expect(new Set(doc?.outbox.map(e => e.event.version))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]));
 	});
 
+	it("a fresh id (just made by newId) is inserted without a read first; one that exists after all is read and decided on again, not overwritten", async () => {
+		const { store: s, documents } = await store();
+		let reads = 0;
+		const findById = documents.findById.bind(documents);
+		documents.findById = (id: string | number) => {
+			reads++;
+			return findById(id);
+		};
+		const created = await s.commit("fresh-1", take, { fresh: true });
+		expect(created).toMatchObject({ written: true, events: 1, state: { units: 4999, applied: 1 } });
+		expect(reads).toBe(0);
+		expect((await s.load("fresh-1"))?.version).toBe(1);
+
+		// Claimed fresh, but stored already: the insert fails on the key, the store reads it and decides on it.
+		reads = 0;
+		const again = await s.commit("fresh-1", take, { fresh: true });
+		expect(reads).toBe(1);
+		expect(again.state).toMatchObject({ units: 4998, applied: 2 });
+		const doc = await s.load("fresh-1");
+		expect({ version: doc?.version, applied: doc?.state.applied, outbox: doc?.outbox.length }).toEqual({ version: 2, applied: 2, outbox: 2 });
+	});
+
 	it("keeps the creating request (caller, key, fingerprint) with the aggregate, written in the same insert", async () => {
 		const { store: s } = await store();
 		const request = { caller: "LKJ", key: "k-1", fingerprint: "f" };
