@@ -185,6 +185,8 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 	private readonly db: Database.Database;
 	/** Prepared once: a view is written once per event, and preparing costs as much as the write. */
 	private readonly sql: { get: Database.Statement; remember: Database.Statement; forget: Database.Statement; put: Database.Statement; all: Database.Statement };
+	/** Folds of this turn waiting for `writeBatch`. */
+	private batch: { write: ViewWrite<R>; done: (row: R | null) => void; fail: (err: unknown) => void }[] = [];
 	/** Several writes in one transaction, made once (better-sqlite3 builds four wrappers per `transaction` call). */
 	private readonly writeTx: (writes: readonly ViewWrite<R>[]) => (R | null)[];
 
@@ -212,9 +214,35 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 		return afterCommit(this.db, found ? (JSON.parse(found.row) as R) : null);
 	}
 
-	/** One transaction per fold (a savepoint in the connection's group commit: lib/sqlite-adapter.ts `grouped`). */
-	async apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
-		return grouped(this.db, () => this.writeTx([{ key, id: eventId, fold }])[0]);
+	/**
+	 * The folds of one turn, in one savepoint of the connection's group commit (lib/sqlite-adapter.ts
+	 * `grouped`): each answered with its row once committed. If the batch fails, its folds are written again
+	 * one by one, so a bad one fails alone.
+	 */
+	apply(key: string, eventId: string, fold: Fold<R>): Promise<R | null> {
+		return new Promise<R | null>((done, fail) => {
+			this.batch.push({ write: { key, id: eventId, fold }, done, fail });
+			if (this.batch.length === 1) setImmediate(() => this.writeBatch());
+		});
+	}
+
+	private writeBatch(): void {
+		const batch = this.batch;
+		this.batch = [];
+		if (batch.length === 0) return;
+		const write = (writes: readonly ViewWrite<R>[]): Promise<(R | null)[]> => {
+			try {
+				return grouped(this.db, () => this.writeTx(writes));
+			} catch (err) {
+				return Promise.reject(err);
+			}
+		};
+		write(batch.map(b => b.write)).then(
+			rows => batch.forEach((b, i) => b.done(rows[i])),
+			() => {
+				for (const b of batch) write([b.write]).then(([row]) => b.done(row), b.fail);
+			}
+		);
 	}
 
 	async applyAll(writes: readonly ViewWrite<R>[]): Promise<(R | null)[]> {
@@ -261,6 +289,8 @@ export class SqliteViewStore<R> implements ViewStore<R> {
 	}
 
 	async close(): Promise<void> {
+		// Folds still gathering go with the last commit.
+		this.writeBatch();
 		closeDatabase(this.file, this.db);
 	}
 }

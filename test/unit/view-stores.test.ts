@@ -51,6 +51,36 @@ describe.each(stores)("$name view store", ({ open }) => {
 	});
 });
 
+const turnStores: typeof stores = [
+	{ name: "memory", open: () => new MemoryViewStore<Row>() },
+	{ name: "SQLite", open: () => new SqliteViewStore<Row>(path.join(dir, "views.sqlite"), "turn") }
+];
+
+describe.each(turnStores)("$name view store, folds of one turn", ({ open }) => {
+	it("each answered with its own row; a fold that throws fails alone, the others of its turn are written", async () => {
+		const store = open();
+		try {
+			const answers = await Promise.allSettled([
+				store.apply("t1", "a", add("a")),
+				store.apply("t1", "b", () => {
+					throw new Error("bad fold");
+				}),
+				store.apply("t2", "c", add("c")),
+				store.apply("t1", "d", add("d"))
+			]);
+			expect(answers.map(a => a.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+			expect(answers[0]).toEqual({ status: "fulfilled", value: { n: 1, seen: ["a"] } });
+			expect(answers[3]).toEqual({ status: "fulfilled", value: { n: 2, seen: ["a", "d"] } });
+			expect(await store.get("t1")).toEqual({ n: 2, seen: ["a", "d"] });
+			expect(await store.get("t2")).toEqual({ n: 1, seen: ["c"] });
+			// The failed fold was not remembered: its event applies when it comes again.
+			expect(await store.apply("t1", "b", add("b"))).toEqual({ n: 3, seen: ["a", "d", "b"] });
+		} finally {
+			await store.close();
+		}
+	});
+});
+
 it("SQLite: rows and applied ids stay across a reopen of the file", async () => {
 	const reopened = new SqliteViewStore<Row>(path.join(dir, "views.sqlite"), "test");
 	try {
