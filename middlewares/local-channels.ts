@@ -3,7 +3,7 @@
  * message owed to every consumer group in SQLite until that group has handled it — the same promises
  * JetStream makes in the cluster, without a server:
  * - publishing writes the message (de-duplicated by its message id, the event id) and one delivery per
- *   known consumer group in one transaction; a group subscribing for the first time gets every retained
+ *   known consumer group in one statement (a trigger); a group subscribing for the first time gets every retained
  *   message of its channel;
  * - a delivery is removed only after its handler succeeded, so a kill -9 at any moment loses nothing: after
  *   a restart every owed delivery is handed over again (consumers are idempotent, so once in effect);
@@ -99,7 +99,8 @@ export class LocalDurableAdapter extends BaseAdapter {
 	/** Handled this turn, removed together (`acknowledge`). */
 	private acks: { channel: string; group: string; seq: number; done: () => void }[] = [];
 	private pruning = false;
-	private publishTx: (channelName: string, msgId: string, payload: string, headers: string) => void = () => {
+	/** The message and its deliveries (see connect). */
+	private publishRow: (channelName: string, msgId: string, payload: string, headers: string) => void = () => {
 		throw new Error("local channels: not connected");
 	};
 
@@ -116,13 +117,16 @@ export class LocalDurableAdapter extends BaseAdapter {
 			CREATE TABLE IF NOT EXISTS channel_dead_letters (id TEXT PRIMARY KEY, channel TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL, headers TEXT NOT NULL, error TEXT NOT NULL, deliveries INTEGER NOT NULL, at INTEGER NOT NULL);
 		`);
 		createDeliveries(db);
+		// The message and one delivery per known group, by one statement: the trigger's inserts are part of it,
+		// so both are written or neither; the same message id again inserts nothing (published already).
+		db.exec(`CREATE TRIGGER IF NOT EXISTS channel_messages_owed AFTER INSERT ON channel_messages BEGIN
+			INSERT INTO channel_deliveries (channel, grp, seq, next_at) SELECT channel, grp, NEW.seq, 0 FROM channel_groups WHERE channel = NEW.channel;
+		END`);
 		this.db = db;
-		// The message and one delivery per known group, in one transaction (made once: better-sqlite3 builds four wrappers per call).
-		this.publishTx = db.transaction((channelName: string, msgId: string, payload: string, headers: string) => {
-			const inserted = this.sql("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)").run(channelName, msgId, payload, headers, Date.now());
-			if (inserted.changes === 0) return; // the same message id again: published already
-			this.sql("INSERT INTO channel_deliveries (channel, grp, seq, next_at) SELECT channel, grp, ?, 0 FROM channel_groups WHERE channel = ?").run(inserted.lastInsertRowid, channelName);
-		});
+		const insert = this.sql("INSERT OR IGNORE INTO channel_messages (channel, msg_id, payload, headers, at) VALUES (?, ?, ?, ?, ?)");
+		this.publishRow = (channelName: string, msgId: string, payload: string, headers: string) => {
+			insert.run(channelName, msgId, payload, headers, Date.now());
+		};
 		this.connected = true;
 		this.pruneTimer = setInterval(() => void this.prune(), Math.min(60_000, Math.max(1000, this.local.retentionMs))).unref();
 	}
@@ -180,7 +184,7 @@ export class LocalDurableAdapter extends BaseAdapter {
 	override async publish(channelName: string, payload: unknown, opts: { msgID?: string; headers?: Record<string, string> } = {}): Promise<void> {
 		const db = this.conn;
 		// Resolved once committed (the turn's group commit): the outbox marks the event published only then.
-		await grouped(db, () => this.publishTx(channelName, opts.msgID ?? newId(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {})));
+		await grouped(db, () => this.publishRow(channelName, opts.msgID ?? newId(), JSON.stringify(payload), JSON.stringify(opts.headers ?? {})));
 		for (const [id, sub] of this.subs) if (sub.chan.name === channelName) this.wake(id);
 	}
 

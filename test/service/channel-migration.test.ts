@@ -2,7 +2,8 @@
  * A channels file made by an earlier version (middlewares/local-channels.ts): deliveries in a rowid table with
  * an index on when they are due. At the first start the rows move into the table keyed by (channel, group,
  * message), WITHOUT ROWID, and nothing owed is lost: the consumer gets the delivery it was owed before, the
- * one waiting for a redelivery keeps its attempts, and a new message still reaches every group.
+ * one waiting for a redelivery keeps its attempts, and a new message still reaches every group (its deliveries
+ * written by a trigger of the message's insert, once per message id).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -88,4 +89,22 @@ it("moves the owed deliveries of an earlier file into the new table, and hands t
 	} finally {
 		db.close();
 	}
+});
+
+it("publishes a message and its deliveries in one statement: the same message id again is owed to no group a second time", async () => {
+	const twice = event("twice");
+	await publishToChannel(broker, "test.Counted", twice, { msgID: twice.id });
+	await publishToChannel(broker, "test.Counted", twice, { msgID: twice.id });
+	await eventually(async () => ledger.includes("twice") && audit.includes("twice"), ok => ok);
+	const db = new Database(file, { readonly: true });
+	try {
+		const row = db.prepare("SELECT seq FROM channel_messages WHERE msg_id = ?").all(twice.id) as { seq: number }[];
+		expect(row).toHaveLength(1);
+		// Handled by both groups, and their deliveries removed (acknowledged after the commit).
+		await eventually(async () => (db.prepare("SELECT count(*) AS n FROM channel_deliveries WHERE seq = ?").get(row[0].seq) as { n: number }).n, n => n === 0);
+	} finally {
+		db.close();
+	}
+	expect(ledger.filter(r => r === "twice")).toHaveLength(1);
+	expect(audit.filter(r => r === "twice")).toHaveLength(1);
 });
