@@ -11,6 +11,9 @@
  *   (d) scale-out: flower on the local cluster with the seed's payment latency and bulkhead, 1 and 2 payment replicas
  *   (e) growth: flower placement, start-up time and resident memory with 0, 100,000 and 1,000,000 stored orders
  *   (p) where the time goes: a CPU profile (node --cpu-prof) of the embedded flower placement under load
+ *   (s) the SQLite statements one flower placement costs on the embedded default, counted (bench/statements.ts):
+ *       work that the machine's speed hardly changes (only how many writes a turn merges), so two runs, or two
+ *       commits, compare where times drift
  *
  *   node dist/bench/suite.js                 everything (about 15 minutes on 2 cores)
  *   BENCH_ONLY=a,c BENCH_SECONDS=5 …         a subset, shorter runs
@@ -20,7 +23,7 @@
  *   BENCH_ECHO_SECONDS=2.5      each echo run (default a quarter of BENCH_SECONDS, at least 2)
  *   BENCH_WARMUP_SECONDS=2      load at the start of each round, in the same run, not counted
  *   BENCH_CONNECTIONS=20        autocannon connections of every saturating run
- *   BENCH_ONLY=a,b,c,d,e,p      the sections to run
+ *   BENCH_ONLY=a,b,c,d,e,p,s    the sections to run
  *   BENCH_SYSTEMS=…             (a): the systems (default all five)
  *   BENCH_GROWTH=0,100000,1000000   (e): the stored orders of each level (the first is the reference)
  *   BENCH_LATENCY_SECONDS=20    (c): the constant-rate run (default twice BENCH_SECONDS)
@@ -72,7 +75,7 @@ const ROUNDS = Math.max(1, Math.round(num("BENCH_ROUNDS", 2)));
 const ECHO_SECONDS = num("BENCH_ECHO_SECONDS", Math.max(2, SECONDS / 4));
 const WARMUP = num("BENCH_WARMUP_SECONDS", 2);
 const CONNECTIONS = num("BENCH_CONNECTIONS", 20);
-const SECTIONS = ["a", "b", "c", "d", "e", "p"];
+const SECTIONS = ["a", "b", "c", "d", "e", "p", "s"];
 const ONLY = (process.env.BENCH_ONLY || SECTIONS.join(",")).split(",").map(s => s.trim().toLowerCase()).filter(Boolean);
 const SYSTEMS = (process.env.BENCH_SYSTEMS || Object.keys(TARGETS).join(",")).split(",").map(s => s.trim()).filter(Boolean);
 const GROWTH = (process.env.BENCH_GROWTH || "0,100000,1000000").split(",").map(s => Number(s.trim()));
@@ -526,6 +529,46 @@ async function sectionP(): Promise<{ summary: ProfileSummary; load: LoadResult; 
 	return { summary, load: result, profile: kept };
 }
 
+// ---- (s) statements per placement --------------------------------------------------------------------
+
+/** Statements run by the embedded process so far, by SQL (bench/statements.ts writes them on SIGUSR2). */
+async function statementsOf(pid: number, file: string): Promise<Record<string, number>> {
+	fs.rmSync(file, { force: true });
+	process.kill(pid, "SIGUSR2");
+	for (let i = 0; i < 100 && !fs.existsSync(file); i++) await sleep(20);
+	await sleep(50);
+	return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, number>;
+}
+
+async function sectionS(): Promise<{ placements: number; perPlacement: number; byStatement: { sql: string; perPlacement: number }[] }> {
+	const dataDir = path.join(WORK, "s-flower");
+	const out = path.join(WORK, "s-statements.json");
+	log(`(s) SQLite statements per flower placement on the embedded default (counted by bench/statements.ts), ${CONNECTIONS} connections, ${SECONDS} s, then drained`);
+	const app = await startEmbedded({ port: APP_PORT, dataDir, nodeArgs: ["-r", path.join(ROOT, "dist", "bench", "statements.js")], env: { BENCH_STATEMENTS_OUT: out } });
+	try {
+		const token = await demoToken(app.url, "LKJ");
+		const req = flowerRequest(token);
+		const backlog = new Backlog([dataDir]);
+		const before = await statementsOf(app.pid, out);
+		const result = await load("flower, statements counted", app.url, req, { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0 });
+		await drain(() => backlog.count(), DRAIN_MS);
+		const after = await statementsOf(app.pid, out);
+		const placements = result.done;
+		const byStatement = Object.entries(after)
+			.map(([sql, n]) => ({ sql, perPlacement: (n - (before[sql] ?? 0)) / placements }))
+			.filter(s => s.perPlacement >= 0.01)
+			.sort((x, y) => y.perPlacement - x.perPlacement);
+		const perPlacement = byStatement.reduce((sum, s) => sum + s.perPlacement, 0);
+		for (const s of byStatement) console.log(`  ${s.perPlacement.toFixed(2).padStart(6)}  ${s.sql.slice(0, 110)}`);
+		log(`    ${fmt(perPlacement, 1)} statements per placement (${placements} placements, every consumer's work included)`);
+		rows.push({ section: "(s)", figure: "SQLite statements per flower placement (embedded, consumers included)", value: `${fmt(perPlacement, 1)} (${placements} placements)`, baseline: "a count, not a time", ratio: "" });
+		return { placements, perPlacement, byStatement };
+	} finally {
+		await app.stop();
+		if (!KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+	}
+}
+
 // ---- main ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -554,6 +597,7 @@ async function main(): Promise<void> {
 		await stopCluster();
 		if (ONLY.includes("e")) report.e = await timed("e", () => sectionE(echo));
 		if (ONLY.includes("p")) report.p = await timed("p", () => sectionP());
+		if (ONLY.includes("s")) report.s = await timed("s", () => sectionS());
 	} catch (err) {
 		failed = err;
 	} finally {
