@@ -18,12 +18,13 @@ const add = (tag: string) => (row: Row | null) => ({ n: (row?.n ?? 0) + 1, seen:
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "view-stores-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const stores: { name: string; open: () => ViewStore<Row> }[] = [
+/** Each embedded store, the SQLite one on a view of its own per test (`view`). */
+const storesOf = (view: string): { name: string; open: () => ViewStore<Row> }[] => [
 	{ name: "memory", open: () => new MemoryViewStore<Row>() },
-	{ name: "SQLite", open: () => new SqliteViewStore<Row>(path.join(dir, "views.sqlite"), "test") }
+	{ name: "SQLite", open: () => new SqliteViewStore<Row>(path.join(dir, "views.sqlite"), view) }
 ];
 
-describe.each(stores)("$name view store", ({ open }) => {
+describe.each(storesOf("test"))("$name view store", ({ open }) => {
 	it("applyAll: an event id once, a merge every time, in order, each write answered with its row", async () => {
 		const store = open();
 		try {
@@ -51,12 +52,7 @@ describe.each(stores)("$name view store", ({ open }) => {
 	});
 });
 
-const turnStores: typeof stores = [
-	{ name: "memory", open: () => new MemoryViewStore<Row>() },
-	{ name: "SQLite", open: () => new SqliteViewStore<Row>(path.join(dir, "views.sqlite"), "turn") }
-];
-
-describe.each(turnStores)("$name view store, folds of one turn", ({ open }) => {
+describe.each(storesOf("turn"))("$name view store, folds of one turn", ({ open }) => {
 	it("each answered with its own row; a fold that throws fails alone, the others of its turn are written", async () => {
 		const store = open();
 		try {
