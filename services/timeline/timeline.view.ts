@@ -6,7 +6,7 @@
  * - A row per `<system>:<key>`: the key is the saga's first correlation key an event of that type carries
  *   (`saga.keys` in order, then the event's own `keys`), so every fact of one order lands on one row.
  * - Idempotent and order-insensitive: an event id is folded once (the view store skips it, and so does the
- *   fold); entries are kept sorted by `at`, then the event's `version`, then its id; an outcome notice is
+ *   fold); entries are kept sorted by `at`, then by event id (time-ordered); an outcome notice is
  *   merged (handled wins over failed, attempts only grow), never appended, and one that overtakes its event
  *   waits in `early` until the event comes. Any permutation of the same facts and notices, with duplicates,
  *   folds to the same row.
@@ -168,12 +168,14 @@ function mergeAll(into: Record<string, OutcomeRecord>, from: Record<string, Outc
 	return out;
 }
 
-/** Time order; ties: the producing aggregate's version, then the event id. */
+/**
+ * Time order; ties (the same millisecond): the event id, which is time-ordered (lib/ids.ts: a fact made after
+ * another in a process has the greater id, within one millisecond too), and a total order whatever the order
+ * of folding. Not the version: two producers' versions say nothing of which came first (a delivery's first
+ * fact follows the shop's third, in the same millisecond on a fast machine).
+ */
 function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
 	if (a.at !== b.at) return a.at < b.at ? -1 : 1;
-	const va = a.version ?? 0;
-	const vb = b.version ?? 0;
-	if (va !== vb) return va - vb;
 	return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }
 

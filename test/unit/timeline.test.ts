@@ -1,5 +1,5 @@
 /**
- * The timeline fold (services/timeline/timeline.view.ts), alone: facts kept in time order (ties by version),
+ * The timeline fold (services/timeline/timeline.view.ts), alone: facts kept in time order (ties by event id),
  * each event id once, consumers' outcome notices merged and never duplicated (handled wins, attempts only
  * grow, a notice may overtake its fact), the owner and the row's key read from the saga table; and, property-
  * based, any permutation of a saga's facts and notices, with duplicates, folds to the same row — through the
@@ -16,8 +16,9 @@ const limits = { maxEntries: 200 };
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1, 9, 0, 0, ms)).toISOString();
 
 let n = 0;
+/** A fact; ids increase as the facts are made, as lib/ids.ts makes them (compared as strings). */
 function event(type: string, ms: number, data: Record<string, unknown>, version?: number): DomainEvent {
-	return { id: `e${++n}-${type}`, type, source: `flowerdelivery.${flower.saga.events[type]?.producer ?? "x"}`, aggregateId: "o1", ...(version !== undefined ? { version } : {}), occurredAt: at(ms), data: { orderId: "o1", ...data } };
+	return { id: `e${String(++n).padStart(4, "0")}-${type}`, type, source: `flowerdelivery.${flower.saga.events[type]?.producer ?? "x"}`, aggregateId: "o1", ...(version !== undefined ? { version } : {}), occurredAt: at(ms), data: { orderId: "o1", ...data } };
 }
 
 function notice(e: DomainEvent, consumer: string, outcome: ConsumerOutcome["outcome"], ms: number, more: Partial<ConsumerOutcome> = {}): ConsumerOutcome {
@@ -28,15 +29,16 @@ const foldAll = (items: (DomainEvent | ConsumerOutcome)[], system = flower, max 
 	items.reduce<TimelineRow | null>((row, item) => ("eventId" in item ? foldOutcome(row, item, "orderId", "o1") : foldEvent(row, item, system, { maxEntries: max }) ?? row), null);
 
 // One order of the seed: placed, paid, accepted (a fact without the customer's name), decorated, delivered.
-const placed = event("OrderPlaced", 0, { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ" }, 2);
+// Ids in the order the facts were made, as lib/ids.ts makes them: the payment is approved inside the placement.
 const paid = event("PaymentApproved", 0, { userName: "LKJ", amount: 50000 }, 1);
+const placed = event("OrderPlaced", 0, { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, itemPrice: 50000, userName: "LKJ" }, 2);
 const accepted = event("OrderAccepted", 30, { storeName: "KJSHOP" }, 1);
 const decorated = event("DecorationCompleted", 40, { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, userName: "LKJ" }, 2);
 const requested = event("DeliveryRequested", 50, { storeName: "KJSHOP", userName: "LKJ" }, 1);
 const started = event("DeliveryStarted", 60, { userName: "LKJ" }, 2);
 
 describe("the timeline of one saga", () => {
-	it("keeps the facts in time order, ties by the producer's version, each once, with producer, keys, consumers and owner", () => {
+	it("keeps the facts in time order, ties by event id (time-ordered), each once, with producer, keys, consumers and owner", () => {
 		const row = foldAll([started, accepted, placed, paid, decorated, placed, requested, accepted])!;
 		expect(row.entries.map(e => e.type)).toEqual(["PaymentApproved", "OrderPlaced", "OrderAccepted", "DecorationCompleted", "DeliveryRequested", "DeliveryStarted"]);
 		expect(row).toMatchObject({ id: "flowerdelivery:o1", system: "flowerdelivery", keyField: "orderId", key: "o1", owner: "LKJ", startedAt: at(0), updatedAt: at(60), last: "DeliveryStarted", pivotPassed: true, compensated: false });
@@ -45,6 +47,15 @@ describe("the timeline of one saga", () => {
 		expect(row.entries.find(e => e.type === "DeliveryStarted")?.pivot).toBe(true);
 		// no consumer has told anything yet: every (fact, consumer) pair the table names waits
 		expect(row.waiting).toBe(row.entries.reduce((sum, e) => sum + e.consumers.length, 0));
+	});
+
+	it("orders two producers' facts of one millisecond by when they were made, not by their versions", () => {
+		// The shop's third fact and the delivery's first (which it caused), in the same millisecond.
+		const decoratedNow = event("DecorationCompleted", 70, { storeName: "KJSHOP", itemName: "장미 한바구니", qty: 1, userName: "LKJ" }, 3);
+		const requestedNow = event("DeliveryRequested", 70, { storeName: "KJSHOP", userName: "LKJ" }, 1);
+		for (const order of [[decoratedNow, requestedNow], [requestedNow, decoratedNow]]) {
+			expect(foldAll(order)!.entries.map(e => e.type)).toEqual(["DecorationCompleted", "DeliveryRequested"]);
+		}
 	});
 
 	it("merges outcome notices per consumer: handled wins over failed whatever their order, attempts only grow, a dead letter counts until it is handled", () => {
