@@ -188,11 +188,10 @@ function pullIn(update: Record<string, unknown>): { array: string; item: string;
 }
 
 /**
- * Applies a MongoDB-style update (`$set`, `$push`, `$pull`, `$inc`) to `doc` itself: a document just parsed
+ * Applies a MongoDB-style update (`$set`, `$push`, `$pull`, `$inc`) to `next` itself: a document just parsed
  * from its row, which nobody else holds (a copy first cost as much as the parse).
  */
-function applyUpdate(doc: Doc, update: Record<string, unknown>): Doc {
-	const next = doc;
+function applyUpdate(next: Doc, update: Record<string, unknown>): Doc {
 	for (const [op, fields] of Object.entries(update)) {
 		if (typeof fields !== "object" || fields === null) throw new Error(`unsupported update ${op}`);
 		for (const [field, arg] of Object.entries(fields as Record<string, unknown>)) {
